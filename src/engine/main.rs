@@ -1,0 +1,602 @@
+//! `mammo`: the headless runner of the mammo pipeline (this is the engine; `mammo` launches it).
+use clap::{Parser, Subcommand};
+use mammo::config::{
+    Adapter, EarlyStopping, ModelKind, OptimizerKind, ThresholdPolicy, TrainConfig,
+};
+use mammo::dataset::Dataset;
+use mammo::preprocess::{Clahe, Preprocess};
+use mammo::synth::SynthConfig;
+use mammo::tasks::{Balance, Task};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "mammo",
+    version,
+    about = "Deep learning on mammography patches: the headless runner"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print versions, libtorch location, CUDA devices, threads and the datasets found under data/.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate the synthetic default dataset (the four course files) into a folder.
+    Synth {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Fraction of the course's size (0.1 = a tenth, same proportions).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
+    /// Check a dataset and print per-label and per-task counts and pixel statistics.
+    Inspect {
+        /// A dataset folder (four course files, or the MIAS pair files).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Explicit image file (with --labels) instead of a folder.
+        #[arg(long, requires = "labels", conflicts_with = "data")]
+        images: Option<PathBuf>,
+        #[arg(long, requires = "images")]
+        labels: Option<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply contrast and/or CLAHE to every image and write the processed dataset.
+    Preprocess {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Contrast factor (TensorFlow adjust_contrast), e.g. 1.5 or 2.
+        #[arg(long)]
+        contrast: Option<f32>,
+        /// CLAHE as CLIP:TILES (scikit-image equalize_adapthist), e.g. 0.01:8.
+        #[arg(long)]
+        clahe: Option<String>,
+    },
+    /// Print a model's Keras-style summary (layers, output shapes, parameters).
+    Summary {
+        #[arg(long)]
+        model: String,
+        /// Backbone cut of a pretrained model: top, block5 (VGG16), top+1, top+2 (InceptionV3).
+        #[arg(long)]
+        cut: Option<String>,
+        #[arg(long, default_value = "replicate")]
+        adapter: String,
+        #[arg(long, default_value = "mass-calc")]
+        task: String,
+    },
+    /// Train a model and write the run folder (config, history, weights, predictions, metrics).
+    Train(TrainArgs),
+    /// Recompute metrics.json (and predictions.csv with --data) of a run folder.
+    Evaluate {
+        #[arg(long)]
+        run: PathBuf,
+        /// Predict again with the saved model on this dataset.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Test-time augmentation: average over the 8 flips/rotations (needs --data).
+        #[arg(long)]
+        tta: bool,
+    },
+    /// Frozen-backbone features of uint16 patches (x/65535, replicated to 3 channels, ImageNet
+    /// normalisation, the backbone up to the cut), written as float32 (N, C, H, W).
+    Features {
+        #[arg(long)]
+        model: String,
+        #[arg(long)]
+        cut: Option<String>,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
+    /// Average-voting ensemble of runs (seed §7): writes predictions.csv and metrics.json.
+    Ensemble {
+        #[arg(long, num_args = 1.., required = true)]
+        runs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long)]
+    task: String,
+    #[arg(long)]
+    model: String,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    cut: Option<String>,
+    #[arg(long)]
+    adapter: Option<String>,
+    /// Hidden layers of a pretrained model's MLP head, e.g. 512 or 512,256.
+    #[arg(long)]
+    head: Option<String>,
+    #[arg(long)]
+    optimizer: Option<String>,
+    #[arg(long)]
+    lr: Option<f64>,
+    #[arg(long)]
+    batch_size: Option<usize>,
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Comma-separated: flip, vflip, rot90, rotate[:DEG], none.
+    #[arg(long)]
+    augment: Option<String>,
+    /// Pairs get the same random transform (default: independent).
+    #[arg(long)]
+    same_transform: bool,
+    #[arg(long)]
+    contrast: Option<f32>,
+    #[arg(long)]
+    clahe: Option<String>,
+    /// none, over, under.
+    #[arg(long)]
+    balance: Option<String>,
+    #[arg(long)]
+    class_weights: bool,
+    #[arg(long)]
+    l2: Option<f64>,
+    #[arg(long)]
+    dropout: Option<f64>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// auto, cpu, cuda, cuda:N.
+    #[arg(long)]
+    device: Option<String>,
+    /// Pretrained weights (safetensors with torchvision names).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// smoke, quick, full (default: MAMMO_PROFILE, else full on CUDA and quick on CPU).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Stop after this many epochs without improvement (best weights are kept in any case).
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Decision threshold: f2 (maximise F2 on validation) or a number.
+    #[arg(long)]
+    threshold: Option<String>,
+    /// Replace an existing run folder.
+    #[arg(long)]
+    force: bool,
+}
+
+impl TrainArgs {
+    fn config(&self) -> mammo::Result<TrainConfig> {
+        let task = Task::parse(&self.task)?;
+        let model = ModelKind::parse(&self.model)?;
+        let profile = match &self.profile {
+            Some(p) => mammo::Profile::parse(p)?,
+            None => mammo::Profile::from_env(),
+        };
+        let mut c = TrainConfig::new(task, model, profile);
+        if model == ModelKind::Siamese && task != Task::Siamese {
+            return Err(mammo::Error::invalid(
+                "task",
+                "the siamese model trains on --task siamese",
+            ));
+        }
+        c.task = task;
+        c.name = self
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        c.data = self.data.clone().unwrap_or_else(mammo::profile::data_dir);
+        if let Some(v) = &self.cut {
+            c.cut = Some(v.clone());
+        }
+        if let Some(v) = &self.adapter {
+            c.adapter = Adapter::parse(v)?;
+        }
+        if let Some(v) = &self.head {
+            c.head = v
+                .split(',')
+                .map(|x| {
+                    x.trim().parse::<i64>().map_err(|_| {
+                        mammo::Error::invalid(
+                            "head",
+                            format!("'{v}': expected numbers like 512,256"),
+                        )
+                    })
+                })
+                .collect::<mammo::Result<Vec<i64>>>()?;
+        }
+        if let Some(v) = &self.optimizer {
+            c.optimizer = OptimizerKind::parse(v)?;
+        }
+        if let Some(v) = self.lr {
+            c.lr = v;
+        }
+        if let Some(v) = self.batch_size {
+            c.batch_size = v;
+        }
+        if let Some(v) = self.epochs {
+            c.epochs = v;
+        }
+        if let Some(v) = &self.augment {
+            c.augment = mammo::augment::Augment::parse(v)?;
+        }
+        c.pair_same_transform = self.same_transform;
+        c.preprocess = Preprocess {
+            contrast: self.contrast,
+            clahe: self.clahe.as_deref().map(Clahe::parse).transpose()?,
+        };
+        if let Some(v) = &self.balance {
+            c.balance = Balance::parse(v)?;
+        }
+        c.class_weights = self.class_weights;
+        if let Some(v) = self.l2 {
+            c.l2 = v;
+        }
+        if self.dropout.is_some() {
+            c.dropout = self.dropout;
+        }
+        if let Some(v) = self.seed {
+            c.seed = v;
+        }
+        if let Some(v) = &self.device {
+            c.device = v.clone();
+        }
+        c.weights = self.weights.clone();
+        if let Some(p) = self.patience {
+            c.early_stopping = Some(EarlyStopping { patience: p });
+        }
+        if let Some(t) = &self.threshold {
+            c.threshold = ThresholdPolicy::parse(t)?;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+fn write_json(path: &std::path::Path, v: &impl serde::Serialize) -> mammo::Result<()> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| mammo::Error::Other(e.to_string()))?;
+    mammo::fsx::write_bytes_atomic(path, s.as_bytes())
+}
+
+fn cmd_train(a: TrainArgs) -> mammo::Result<()> {
+    let cfg = a.config()?;
+    let runs = a
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let ds = Dataset::load(&cfg.data)?;
+    let overwrite = if a.force {
+        mammo::run::Overwrite::Yes
+    } else {
+        mammo::run::Overwrite::No
+    };
+    let run = mammo::run::train(&cfg, &ds, Some(&runs), overwrite)?;
+    println!("{}", run.report());
+    println!("run saved in {}", a.out.display());
+    Ok(())
+}
+
+fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Result<()> {
+    let mut run = mammo::run::load(&run_dir)?;
+    if tta && data.is_none() {
+        return Err(mammo::Error::invalid(
+            "evaluate",
+            "--tta predicts again: give --data DIR",
+        ));
+    }
+    let preds = match data {
+        Some(d) => {
+            let ds = Dataset::load(&d)?;
+            let data = mammo::train::prepare(&run.config, &ds)?;
+            run.load_model()?;
+            let model = run
+                .model
+                .take()
+                .ok_or_else(|| mammo::Error::Other("model not loaded".into()))?;
+            let t = mammo::train::Trained {
+                config: run.config.clone(),
+                model,
+                history: Default::default(),
+                data,
+                seconds: 0.0,
+            };
+            mammo::evaluate::predict_run(&t, tta)?
+        }
+        None => run.predictions.clone(),
+    };
+    let m =
+        mammo::evaluate::metrics_from_predictions(&preds, run.config.threshold, run.config.seed)?;
+    mammo::evaluate::write_run(&run_dir, &run.config, run.history.as_ref(), &preds, &m)?;
+    run.metrics = m;
+    run.predictions = preds;
+    println!("{}", run.report());
+    Ok(())
+}
+
+fn cmd_ensemble(runs: Vec<PathBuf>, out: PathBuf, force: bool) -> mammo::Result<()> {
+    if out.join("metrics.json").exists() && !force {
+        return Err(mammo::Error::bad_file(
+            &out,
+            "output folder holds results already: use --force to replace them",
+        ));
+    }
+    let loaded = runs
+        .iter()
+        .map(mammo::run::load)
+        .collect::<mammo::Result<Vec<_>>>()?;
+    let preds: Vec<&mammo::evaluate::Predictions> = loaded.iter().map(|r| &r.predictions).collect();
+    let avg = mammo::evaluate::ensemble(&preds)?;
+    let first = &loaded[0].config;
+    let m = mammo::evaluate::metrics_from_predictions(&avg, first.threshold, first.seed)?;
+    std::fs::create_dir_all(&out).map_err(|e| mammo::Error::io(&out, e))?;
+    let mut cfg = first.clone();
+    cfg.name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ensemble".into());
+    mammo::evaluate::write_run(&out, &cfg, None, &avg, &m)?;
+    let members: Vec<String> = runs.iter().map(|r| r.display().to_string()).collect();
+    write_json(
+        &out.join("ensemble.json"),
+        &serde_json::json!({ "members": members, "rule": "average of probabilities" }),
+    )?;
+    let r = mammo::run::Run {
+        dir: Some(out.clone()),
+        config: cfg,
+        history: None,
+        predictions: avg,
+        metrics: m,
+        seconds: 0.0,
+        model: None,
+        members: runs.iter().map(|r| r.display().to_string()).collect(),
+    };
+    println!("{}", r.report());
+    Ok(())
+}
+
+fn cmd_features(
+    model: String,
+    cut: Option<String>,
+    weights: Option<PathBuf>,
+    input: PathBuf,
+    out: PathBuf,
+    device: String,
+) -> mammo::Result<()> {
+    use mammo::backbones::{Backbone, BackboneKind};
+    let kind = BackboneKind::parse(&model)?;
+    let cut = kind.parse_cut(cut.as_deref().unwrap_or("top"))?;
+    let device = mammo::device::parse_device(&device)?;
+    let mut bb = Backbone::new(kind, cut, device)?;
+    match weights
+        .or_else(|| mammo::backbones::find_default_weights(mammo::profile::project_root(), kind))
+    {
+        Some(w) => {
+            bb.load_safetensors(&w)?;
+        }
+        None => eprintln!(
+            "NOTICE: no weights file for {}: features of a RANDOMLY initialised backbone",
+            kind.name()
+        ),
+    }
+    let imgs = mammo::npy::read_u16_images(&input)?;
+    let shape = imgs.shape().to_vec();
+    let (n, h, w) = match shape.as_slice() {
+        [n, h, w] | [n, h, w, 1] => (*n, *h, *w),
+        _ => {
+            return Err(mammo::Error::bad_file(
+                &input,
+                format!(
+                    "expected (N, H, W) or (N, H, W, 1) patches, found {}",
+                    mammo::npy::shape_str(&shape)
+                ),
+            ))
+        }
+    };
+    let flat: Vec<f32> = imgs.iter().map(|&v| v as f32 / 65535.0).collect();
+    let (c, fh, fw) = kind.output_shape_for(cut, h as i64, w as i64)?;
+    let mut outv: Vec<f32> = Vec::with_capacity(n * (c * fh * fw) as usize);
+    let _g = tch::no_grad_guard();
+    for start in (0..n).step_by(32) {
+        let b = (n - start).min(32);
+        let x = tch::Tensor::from_slice(&flat[start * h * w..(start + b) * h * w])
+            .view([b as i64, 1, h as i64, w as i64])
+            .to_device(device);
+        let f = bb.features(&x)?;
+        outv.extend(mammo::tensor_to_vec_f32(&f)?);
+    }
+    mammo::npy::write(&out, &[n, c as usize, fh as usize, fw as usize], &outv)?;
+    println!(
+        "wrote {} ({n}, {c}, {fh}, {fw}) float32 features of {} cut {}",
+        out.display(),
+        kind.name(),
+        cut
+    );
+    Ok(())
+}
+
+fn cmd_summary(
+    model: String,
+    cut: Option<String>,
+    adapter: String,
+    task: String,
+) -> mammo::Result<()> {
+    let kind = ModelKind::parse(&model)?;
+    let task = if kind == ModelKind::Siamese {
+        Task::Siamese
+    } else {
+        Task::parse(&task)?
+    };
+    let mut cfg = TrainConfig::new(task, kind, mammo::Profile::Smoke);
+    if cut.is_some() {
+        cfg.cut = cut;
+    }
+    cfg.adapter = Adapter::parse(&adapter)?;
+    cfg.validate()?;
+    let m = mammo::train::Classifier::build(&cfg, tch::Device::Cpu)?;
+    println!("{}", m.summary());
+    Ok(())
+}
+
+fn run(cli: Cli) -> mammo::Result<()> {
+    match cli.cmd {
+        Cmd::Doctor { json } => doctor(json),
+        Cmd::Synth { out, seed, scale } => {
+            let t0 = std::time::Instant::now();
+            let ds = mammo::synth::write(
+                &out,
+                &SynthConfig {
+                    seed,
+                    scale,
+                    ..Default::default()
+                },
+            )?;
+            let test = ds.test.as_ref().map(|t| t.n_pairs()).unwrap_or(0);
+            println!(
+                "wrote {} ({} train pairs, {} test pairs, seed {seed}, scale {scale}) in {:.1} s",
+                out.display(),
+                ds.train.n_pairs(),
+                test,
+                t0.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Cmd::Inspect {
+            data,
+            images,
+            labels,
+            json,
+        } => {
+            let ds = match (data, images, labels) {
+                (Some(d), _, _) => Dataset::load(d)?,
+                (None, Some(i), Some(l)) => Dataset::from_files(i, l)?,
+                _ => Dataset::load(mammo::profile::data_dir())?,
+            };
+            let s = mammo::inspect::summarize(&ds);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&s)
+                        .map_err(|e| mammo::Error::Other(e.to_string()))?
+                );
+            } else {
+                println!("{s}");
+            }
+            Ok(())
+        }
+        Cmd::Summary {
+            model,
+            cut,
+            adapter,
+            task,
+        } => cmd_summary(model, cut, adapter, task),
+        Cmd::Train(a) => cmd_train(a),
+        Cmd::Evaluate { run, data, tta } => cmd_evaluate(run, data, tta),
+        Cmd::Ensemble { runs, out, force } => cmd_ensemble(runs, out, force),
+        Cmd::Features {
+            model,
+            cut,
+            weights,
+            input,
+            out,
+            device,
+        } => cmd_features(model, cut, weights, input, out, device),
+        Cmd::Preprocess {
+            data,
+            out,
+            contrast,
+            clahe,
+        } => {
+            let pre = Preprocess {
+                contrast,
+                clahe: clahe.as_deref().map(Clahe::parse).transpose()?,
+            };
+            if pre.is_identity() {
+                return Err(mammo::Error::invalid(
+                    "preprocess",
+                    "nothing to do: give --contrast F and/or --clahe CLIP:TILES",
+                ));
+            }
+            let t0 = std::time::Instant::now();
+            let mut ds = Dataset::load(&data)?;
+            pre.apply_dataset(&mut ds)?;
+            if ds.test.is_none() {
+                ds.train.save(
+                    out.join(mammo::dataset::MIAS_IMAGES),
+                    out.join(mammo::dataset::MIAS_LABELS),
+                )?;
+            } else {
+                ds.save(&out)?;
+            }
+            println!(
+                "wrote {} ({} images) in {:.1} s",
+                out.display(),
+                ds.train.len() + ds.test.as_ref().map_or(0, |t| t.len()),
+                t0.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn doctor(json: bool) -> mammo::Result<()> {
+    let rep = mammo::device::report();
+    let found = mammo::inspect::find_datasets(&mammo::profile::project_root().join("data"));
+    if json {
+        let v = serde_json::json!({ "environment": rep, "datasets": found });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| mammo::Error::Other(e.to_string()))?
+        );
+    } else {
+        println!("{rep}");
+        println!(
+            "datasets under {}:",
+            mammo::profile::project_root().join("data").display()
+        );
+        if found.is_empty() {
+            println!("  none (generate the default with `mammo synth --out data/synthetic`)");
+        }
+        for d in &found {
+            println!("  {d}");
+        }
+    }
+    if rep.libtorch_dir.is_none() {
+        return Err(mammo::Error::Other(
+            "libtorch could not be located: run `make setup`".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mammo: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! `mammo train / evaluate / ensemble / summary` end to end on a small synthetic set (smoke
+//! profile): the run folder's files, metrics consistent with predictions, reproducibility, and
+//! clear errors for bad input.
+mod common;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn data() -> &'static PathBuf {
+    static D: OnceLock<PathBuf> = OnceLock::new();
+    D.get_or_init(|| {
+        let d = common::root()
+            .join("build")
+            .join("test-data")
+            .join("cli-train");
+        if !d.join("public_test_labels.npy").exists() {
+            common::small_synth(&d, 0.03, 5);
+        }
+        d
+    })
+}
+
+fn train(out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut c = common::mammo();
+    c.args(["train", "--data"])
+        .arg(data())
+        .args(["--profile", "smoke", "--out"])
+        .arg(out)
+        .args(extra);
+    c.output().unwrap()
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn train_writes_a_complete_consistent_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("r1");
+    let o = train(
+        &run,
+        &[
+            "--task",
+            "mass-calc",
+            "--model",
+            "scratch",
+            "--epochs",
+            "2",
+            "--augment",
+            "flip,rot90",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    for f in [
+        "config.json",
+        "history.csv",
+        "model.safetensors",
+        "predictions.csv",
+        "metrics.json",
+    ] {
+        assert!(run.join(f).exists(), "{f} missing");
+    }
+    let hist = std::fs::read_to_string(run.join("history.csv")).unwrap();
+    assert_eq!(hist.lines().count(), 3, "header + 2 epochs:\n{hist}");
+    let m = read_json(&run.join("metrics.json"));
+    // Recompute test accuracy and the confusion matrix from predictions.csv by hand.
+    let preds = std::fs::read_to_string(run.join("predictions.csv")).unwrap();
+    assert!(preds.starts_with("set,index,label,probability\n"));
+    let thr = m["test"]["threshold"].as_f64().unwrap();
+    let (mut tn, mut fp, mut fneg, mut tp) = (0, 0, 0, 0);
+    for l in preds.lines().skip(1).filter(|l| l.starts_with("test,")) {
+        let v: Vec<&str> = l.split(',').collect();
+        let index: usize = v[1].parse().unwrap();
+        assert_eq!(index % 2, 1, "index is the abnormality row (odd)");
+        let (y, p): (u8, f64) = (v[2].parse().unwrap(), v[3].parse().unwrap());
+        match (y, p >= thr) {
+            (0, false) => tn += 1,
+            (0, true) => fp += 1,
+            (1, false) => fneg += 1,
+            _ => tp += 1,
+        }
+    }
+    let cm = &m["test"]["confusion_matrix"];
+    assert_eq!(cm, &serde_json::json!([[tn, fp], [fneg, tp]]));
+    let acc = (tn + tp) as f64 / (tn + fp + fneg + tp) as f64;
+    assert!((m["test"]["accuracy"].as_f64().unwrap() - acc).abs() < 1e-12);
+    for k in [
+        "threshold",
+        "accuracy",
+        "precision",
+        "recall",
+        "f2",
+        "roc_auc",
+        "loss",
+        "confusion_matrix",
+        "ci",
+    ] {
+        assert!(
+            m["validation"].get(k).is_some() && m["test"].get(k).is_some(),
+            "metrics.json lacks {k}"
+        );
+    }
+    // The library's recomputation agrees with the file.
+    let saved = mammo::run::load(&run).unwrap();
+    let again = mammo::evaluate::metrics_from_predictions(
+        &saved.predictions,
+        saved.config.threshold,
+        saved.config.seed,
+    )
+    .unwrap();
+    assert_eq!(serde_json::to_value(&again).unwrap(), m);
+    // `mammo evaluate` rewrites the same metrics.
+    let before = std::fs::read(run.join("metrics.json")).unwrap();
+    common::run_ok(common::mammo().args(["evaluate", "--run"]).arg(&run));
+    assert_eq!(std::fs::read(run.join("metrics.json")).unwrap(), before);
+}
+
+#[test]
+fn seeded_cpu_runs_repeat_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for d in [&a, &b] {
+        let o = train(
+            d,
+            &[
+                "--task",
+                "benign-malignant",
+                "--model",
+                "scratch",
+                "--epochs",
+                "2",
+                "--augment",
+                "rotate:20,flip",
+                "--seed",
+                "3",
+            ],
+        );
+        assert!(o.status.success(), "{}", common::stderr(&o));
+    }
+    for f in ["model.safetensors", "predictions.csv", "metrics.json"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between identical seeded runs"
+        );
+    }
+    let strip = |p: &Path| -> Vec<String> {
+        // history.csv ends with the epoch's seconds, which differ; everything else must not.
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                l.rsplit_once(',')
+                    .map(|x| x.0.to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&a.join("history.csv")), strip(&b.join("history.csv")));
+}
+
+#[test]
+fn siamese_and_ensemble_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("siam");
+    let o = train(
+        &s,
+        &["--task", "siamese", "--model", "siamese", "--epochs", "1"],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for (d, seed) in [(&a, "1"), (&b, "1")] {
+        let o = train(
+            d,
+            &[
+                "--task",
+                "benign-malignant",
+                "--model",
+                "scratch",
+                "--epochs",
+                "1",
+                "--seed",
+                seed,
+                "--lr",
+                "0.0005",
+            ],
+        );
+        assert!(o.status.success(), "{}", common::stderr(&o));
+    }
+    let e = tmp.path().join("ens");
+    common::run_ok(
+        common::mammo()
+            .args(["ensemble", "--runs"])
+            .arg(&a)
+            .arg(&b)
+            .arg("--out")
+            .arg(&e),
+    );
+    let m = read_json(&e.join("metrics.json"));
+    assert!(m["test"]["accuracy"].as_f64().is_some());
+    // The average of two identical runs is that run.
+    let sorted = |p: &Path| {
+        let mut v: Vec<String> = std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(&e.join("predictions.csv")),
+        sorted(&a.join("predictions.csv"))
+    );
+    // Not overwritten without --force.
+    let o = common::mammo()
+        .args(["ensemble", "--runs"])
+        .arg(&a)
+        .arg("--out")
+        .arg(&e)
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && common::stderr(&o).contains("--force"));
+}
+
+#[test]
+fn summary_prints_the_seeds_parameter_counts() {
+    let o = common::run_ok(common::mammo().args(["summary", "--model", "scratch"]));
+    assert!(
+        common::stdout(&o).contains("Total params: 3,452,545"),
+        "{}",
+        common::stdout(&o)
+    );
+    let o = common::run_ok(common::mammo().args(["summary", "--model", "siamese"]));
+    assert!(
+        common::stdout(&o).contains("Total params: 3,977,345"),
+        "{}",
+        common::stdout(&o)
+    );
+}
+
+#[test]
+fn bad_training_input_gives_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--task", "mass-calc", "--model", "resnet"],
+            "invalid model: 'resnet'",
+        ),
+        (
+            &["--task", "benign", "--model", "scratch"],
+            "invalid task: 'benign'",
+        ),
+        (
+            &["--task", "mass-calc", "--model", "vgg16", "--cut", "top+7"],
+            "cut",
+        ),
+        (
+            &["--task", "mass-calc", "--model", "scratch", "--epochs", "0"],
+            "invalid epochs",
+        ),
+        (
+            &["--task", "mass-calc", "--model", "scratch", "--lr", "0"],
+            "invalid learning rate",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--batch-size",
+                "0",
+            ],
+            "invalid batch size",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--augment",
+                "flip,rot9",
+            ],
+            "unknown augmentation 'rot9'",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--balance",
+                "sideways",
+            ],
+            "invalid balance",
+        ),
+        (&["--task", "mass-calc", "--model", "siamese"], "siamese"),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--clahe",
+                "0.01",
+            ],
+            "CLIP:TILES",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = train(&out, args);
+        let err = common::stderr(&o);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert!(err.contains(want), "{args:?}: expected '{want}' in: {err}");
+    }
+    let o = common::mammo()
+        .args(["evaluate", "--run"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        !o.status.success() && common::stderr(&o).contains("not a run folder"),
+        "{}",
+        common::stderr(&o)
+    );
+}

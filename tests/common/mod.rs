@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("tests").join("fixtures")
+}
+
+/// The `mammo` binary (the launcher) built for this test run.
+pub fn mammo() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mammo"));
+    c.env("MAMMO_ROOT", root());
+    c
+}
+
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run mammo");
+    assert!(
+        out.status.success(),
+        "command failed: {:?}\nstdout:\n{}\nstderr:\n{}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small synthetic dataset, generated once per test binary into a shared temporary folder.
+pub fn small_synth(dir: &Path, scale: f64, seed: u64) {
+    run_ok(mammo().args(["synth", "--out"]).arg(dir).args([
+        "--scale",
+        &scale.to_string(),
+        "--seed",
+        &seed.to_string(),
+    ]));
+}

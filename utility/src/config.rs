@@ -1,0 +1,311 @@
+//! The configuration of a training run: everything needed to rerun it, saved as `config.json`.
+use crate::augment::Augment;
+use crate::error::{Error, Result};
+use crate::preprocess::Preprocess;
+use crate::profile::Profile;
+use crate::tasks::{Balance, Task};
+use std::path::PathBuf;
+
+/// Which network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    Scratch,
+    Siamese,
+    Vgg16,
+    InceptionV3,
+}
+
+impl ModelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Scratch => "scratch",
+            ModelKind::Siamese => "siamese",
+            ModelKind::Vgg16 => "vgg16",
+            ModelKind::InceptionV3 => "inception-v3",
+        }
+    }
+    pub fn parse(s: &str) -> Result<ModelKind> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "scratch" | "cnn" => Ok(ModelKind::Scratch),
+            "siamese" => Ok(ModelKind::Siamese),
+            "vgg16" | "vgg-16" => Ok(ModelKind::Vgg16),
+            "inception-v3" | "inceptionv3" | "inception" => Ok(ModelKind::InceptionV3),
+            o => Err(Error::invalid(
+                "model",
+                format!("'{o}': expected scratch, siamese, vgg16 or inception-v3"),
+            )),
+        }
+    }
+    pub fn is_pretrained(self) -> bool {
+        matches!(self, ModelKind::Vgg16 | ModelKind::InceptionV3)
+    }
+}
+
+/// How the single gray channel becomes the three channels a pretrained network expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Adapter {
+    /// Copy the channel three times (what the papers do).
+    Replicate,
+    /// A trainable 1x1 convolution with 3 filters (6 parameters; the seed's idea).
+    Conv1x1,
+}
+
+impl Adapter {
+    pub fn parse(s: &str) -> Result<Adapter> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "replicate" => Ok(Adapter::Replicate),
+            "conv1x1" | "conv" => Ok(Adapter::Conv1x1),
+            o => Err(Error::invalid(
+                "adapter",
+                format!("'{o}': expected replicate or conv1x1"),
+            )),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Adapter::Replicate => "replicate",
+            Adapter::Conv1x1 => "conv1x1",
+        }
+    }
+}
+
+/// Optimizer, with Keras's default constants (the seed's stack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    Adam,
+    #[serde(rename = "rmsprop")]
+    RmsProp,
+    Sgd,
+}
+
+impl OptimizerKind {
+    pub fn parse(s: &str) -> Result<OptimizerKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "adam" => Ok(OptimizerKind::Adam),
+            "rmsprop" => Ok(OptimizerKind::RmsProp),
+            "sgd" => Ok(OptimizerKind::Sgd),
+            o => Err(Error::invalid(
+                "optimizer",
+                format!("'{o}': expected adam, rmsprop or sgd"),
+            )),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::RmsProp => "rmsprop",
+            OptimizerKind::Sgd => "sgd",
+        }
+    }
+}
+
+/// How the decision threshold of a binary task is chosen, always on the validation set.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThresholdPolicy {
+    /// A fixed threshold (0.5 by default).
+    Fixed(f64),
+    /// The threshold that maximises F2 on validation (recall counts twice as much as precision).
+    MaxF2,
+}
+
+impl ThresholdPolicy {
+    /// F2 for benign/malignant (a missed cancer costs most), 0.5 otherwise.
+    pub fn default_for(task: Task) -> ThresholdPolicy {
+        if task == Task::BenignMalignant {
+            ThresholdPolicy::MaxF2
+        } else {
+            ThresholdPolicy::Fixed(0.5)
+        }
+    }
+    pub fn parse(s: &str) -> Result<ThresholdPolicy> {
+        match s.trim() {
+            "f2" | "max-f2" => Ok(ThresholdPolicy::MaxF2),
+            v => match v.parse::<f64>() {
+                Ok(t) if (0.0..=1.0).contains(&t) => Ok(ThresholdPolicy::Fixed(t)),
+                _ => Err(Error::invalid(
+                    "threshold",
+                    format!("'{v}': expected f2 or a number in [0, 1]"),
+                )),
+            },
+        }
+    }
+}
+
+/// Early stopping: stop when the monitored validation metric has not improved for `patience`
+/// epochs. The best epoch's weights are always the ones kept.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EarlyStopping {
+    pub patience: usize,
+}
+
+/// Which validation metric picks the best epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Monitor {
+    ValLoss,
+    ValAuc,
+}
+
+/// Everything about a training run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainConfig {
+    /// Name of the run (its folder under the runs folder).
+    pub name: String,
+    pub data: PathBuf,
+    pub task: Task,
+    pub model: ModelKind,
+    /// Cut level of a pretrained backbone (`top`, `block5`, `top+1`, `top+2`).
+    pub cut: Option<String>,
+    pub adapter: Adapter,
+    /// Hidden units of the MLP head of a pretrained model (seed: [512] or [512, 256]).
+    pub head: Vec<i64>,
+    /// Dropout (scratch: before the output; Siamese: after concatenation; head: between layers).
+    pub dropout: Option<f64>,
+    /// L2 penalty (Keras `kernel_regularizer=l2(x)`) on the dense layers' weights.
+    pub l2: f64,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub augment: Augment,
+    /// Pairs: the same random transform for both patches (else independent ones).
+    pub pair_same_transform: bool,
+    pub preprocess: Preprocess,
+    pub balance: Balance,
+    pub class_weights: bool,
+    pub seed: u64,
+    /// `auto`, `cpu`, `cuda`, `cuda:N`.
+    pub device: String,
+    pub profile: Profile,
+    pub val_fraction: f64,
+    pub early_stopping: Option<EarlyStopping>,
+    pub monitor: Monitor,
+    pub threshold: ThresholdPolicy,
+    /// Pretrained weights file (safetensors, torchvision names); default: data/weights/<model>.safetensors.
+    pub weights: Option<PathBuf>,
+}
+
+impl TrainConfig {
+    /// A configuration with the seed's defaults for a task and model: Adam 1e-3, batch 32,
+    /// oversampling, no augmentation, epochs and data sizes from the profile.
+    pub fn new(task: Task, model: ModelKind, profile: Profile) -> TrainConfig {
+        let epochs = match (profile, model) {
+            (Profile::Smoke, _) => 2,
+            (Profile::Quick, ModelKind::Vgg16 | ModelKind::InceptionV3) => 4,
+            (Profile::Quick, _) => 8,
+            (Profile::Full, ModelKind::Vgg16 | ModelKind::InceptionV3) => 20,
+            (Profile::Full, ModelKind::Siamese) => 50,
+            (Profile::Full, _) => 35,
+        };
+        let task = if model == ModelKind::Siamese {
+            Task::Siamese
+        } else {
+            task
+        };
+        TrainConfig {
+            name: format!("{}-{}", task.name(), model.name()),
+            data: crate::profile::data_dir(),
+            task,
+            model,
+            cut: model.is_pretrained().then(|| "top".to_string()),
+            adapter: Adapter::Replicate,
+            head: vec![512],
+            dropout: None,
+            l2: 0.0,
+            optimizer: OptimizerKind::Adam,
+            lr: 1e-3,
+            batch_size: 32,
+            epochs,
+            augment: Augment::default(),
+            pair_same_transform: false,
+            preprocess: Preprocess::default(),
+            balance: Balance::Over,
+            class_weights: false,
+            seed: 42,
+            device: "auto".into(),
+            profile,
+            val_fraction: 0.2,
+            early_stopping: None,
+            monitor: Monitor::ValLoss,
+            threshold: ThresholdPolicy::default_for(task),
+            weights: None,
+        }
+    }
+
+    /// Check every value; the error names the field and says what is allowed.
+    pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return crate::error::invalid("epochs", "must be at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return crate::error::invalid(
+                "learning rate",
+                format!("{} must be a positive number", self.lr),
+            );
+        }
+        if self.batch_size == 0 {
+            return crate::error::invalid("batch size", "must be at least 1");
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return crate::error::invalid("l2", format!("{} must be >= 0", self.l2));
+        }
+        if let Some(d) = self.dropout {
+            if !(0.0..1.0).contains(&d) {
+                return crate::error::invalid("dropout", format!("{d} must be in [0, 1)"));
+            }
+        }
+        if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
+            return crate::error::invalid(
+                "validation fraction",
+                format!("{} must be in (0, 1)", self.val_fraction),
+            );
+        }
+        if self.model == ModelKind::Siamese && self.task != Task::Siamese {
+            return crate::error::invalid(
+                "task",
+                "the siamese model trains on the siamese task (pairs)",
+            );
+        }
+        if self.task == Task::Siamese && self.model != ModelKind::Siamese {
+            return crate::error::invalid("model", "the siamese task needs the siamese model");
+        }
+        if self.model.is_pretrained() && self.head.iter().any(|&h| h <= 0) {
+            return crate::error::invalid(
+                "head",
+                format!("{:?}: hidden units must be positive", self.head),
+            );
+        }
+        if self.name.is_empty()
+            || self.name.contains('/')
+            || self.name.contains('\\')
+            || self.name.starts_with('.')
+        {
+            return crate::error::invalid(
+                "run name",
+                format!(
+                    "'{}': a plain folder name, without '/' or a leading '.'",
+                    self.name
+                ),
+            );
+        }
+        if let Some(f) = self.preprocess.contrast {
+            if !(f.is_finite() && f >= 0.0) {
+                return crate::error::invalid("contrast", format!("{f} must be >= 0"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Data sizes of the profile: (max train, max validation, max test) samples.
+    pub fn limits(&self) -> (Option<usize>, Option<usize>, Option<usize>) {
+        match self.profile {
+            Profile::Smoke => (Some(64), Some(32), Some(48)),
+            Profile::Quick => (Some(800), Some(240), None),
+            Profile::Full => (None, None, None),
+        }
+    }
+}

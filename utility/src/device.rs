@@ -1,0 +1,279 @@
+//! Device choice and environment report.
+//!
+//! libtorch's CUDA part (`libtorch_cuda.so`) is dropped by the linker's as-needed rule, so tch
+//! never sees a GPU unless it is loaded by hand. [`init`] does that once, at run time, from the
+//! directory the already-loaded `libtorch_cpu.so` came from; on a CPU-only (slim) install the
+//! load fails harmlessly. The CLI and the notebooks both go through [`device`], which calls it.
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use tch::Device;
+
+/// The tch crate version mammo is built with (checked against Cargo.lock by a test).
+pub const TCH_VERSION: &str = "0.24.0";
+/// The libtorch release that tch [`TCH_VERSION`] expects.
+pub const LIBTORCH_EXPECTED: &str = "2.11.0";
+
+#[derive(Debug, Clone)]
+struct InitState {
+    lib_dir: Option<PathBuf>,
+    cuda_loaded: Result<(), String>,
+}
+
+static INIT: OnceLock<InitState> = OnceLock::new();
+
+/// Directory of the libtorch that this process has loaded, read from `/proc/self/maps`.
+fn loaded_libtorch_dir() -> Option<PathBuf> {
+    // Touch libtorch so that it is surely mapped.
+    let _ = tch::utils::has_cuda();
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .find(|p| p.ends_with("/libtorch_cpu.so"))
+        .and_then(|p| PathBuf::from(p).parent().map(|d| d.to_path_buf()))
+        .or_else(|| std::env::var_os("LIBTORCH").map(|t| PathBuf::from(t).join("lib")))
+}
+
+fn dlopen_global(path: &std::path::Path) -> Result<(), String> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
+    // SAFETY: dlopen with a valid NUL-terminated path; the handle is intentionally leaked so
+    // the library stays loaded for the life of the process.
+    let h = unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
+    if h.is_null() {
+        // SAFETY: dlerror returns a thread-local C string or null.
+        let err = unsafe { libc::dlerror() };
+        let msg = if err.is_null() {
+            "unknown dlopen error".to_string()
+        } else {
+            // SAFETY: non-null pointer from dlerror points to a valid C string.
+            unsafe { std::ffi::CStr::from_ptr(err) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        return Err(msg);
+    }
+    Ok(())
+}
+
+fn init_state() -> &'static InitState {
+    INIT.get_or_init(|| {
+        let lib_dir = loaded_libtorch_dir();
+        let cuda_loaded = match &lib_dir {
+            Some(d) => {
+                let p = d.join("libtorch_cuda.so");
+                if p.exists() {
+                    dlopen_global(&p)
+                } else {
+                    Err(format!("{} not present (CPU-only libtorch)", p.display()))
+                }
+            }
+            None => Err("libtorch directory not found".into()),
+        };
+        InitState {
+            lib_dir,
+            cuda_loaded,
+        }
+    })
+}
+
+/// Load libtorch's CUDA part when there is one. Idempotent and cheap after the first call.
+pub fn init() {
+    let _ = init_state();
+}
+
+/// Whether a CUDA device can be used.
+pub fn cuda_available() -> bool {
+    init();
+    tch::Cuda::is_available()
+}
+
+/// The device to compute on: `MAMMO_DEVICE` (`cpu`, `cuda`, `cuda:N`) when set, else the first
+/// CUDA device when present, else the CPU.
+pub fn device() -> Device {
+    init();
+    match std::env::var("MAMMO_DEVICE").ok().as_deref().map(str::trim) {
+        Some("cpu") => Device::Cpu,
+        Some(s) if s.starts_with("cuda") => {
+            let idx = s
+                .strip_prefix("cuda:")
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(0);
+            if tch::Cuda::is_available() {
+                Device::Cuda(idx)
+            } else {
+                eprintln!("mammo: MAMMO_DEVICE={s} but CUDA is not available; using the CPU");
+                Device::Cpu
+            }
+        }
+        _ => Device::cuda_if_available(),
+    }
+}
+
+/// Parse a device name given on a command line (`auto`, `cpu`, `cuda`, `cuda:N`).
+pub fn parse_device(s: &str) -> crate::Result<Device> {
+    init();
+    match s.trim() {
+        "auto" | "" => Ok(device()),
+        "cpu" => Ok(Device::Cpu),
+        s if s == "cuda" || s.starts_with("cuda:") => {
+            let idx = match s.strip_prefix("cuda:") {
+                Some(i) => i.parse().map_err(|_| {
+                    crate::Error::invalid("device", format!("'{s}': expected cuda:N"))
+                })?,
+                None => 0,
+            };
+            if !tch::Cuda::is_available() {
+                return crate::error::invalid(
+                    "device",
+                    format!("'{s}' requested but CUDA is not available"),
+                );
+            }
+            if idx >= tch::Cuda::device_count() as usize {
+                return crate::error::invalid(
+                    "device",
+                    format!("'{s}': only {} CUDA device(s)", tch::Cuda::device_count()),
+                );
+            }
+            Ok(Device::Cuda(idx))
+        }
+        other => crate::error::invalid(
+            "device",
+            format!("'{other}': expected auto, cpu, cuda or cuda:N"),
+        ),
+    }
+}
+
+/// What `mammo doctor` and the notebooks' environment cell print.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EnvReport {
+    pub mammo_version: String,
+    pub tch_version: String,
+    pub libtorch_version: Option<String>,
+    pub libtorch_dir: Option<String>,
+    pub cuda_library: String,
+    pub cuda_available: bool,
+    pub cuda_devices: Vec<String>,
+    pub cudnn_available: bool,
+    pub threads: i32,
+    pub device: String,
+    pub profile: String,
+}
+
+/// Read libtorch's version from the `version.py` beside its `lib/` directory (PyPI layout) or a
+/// `build-version` file (standalone libtorch zip).
+fn libtorch_version(lib_dir: &std::path::Path) -> Option<String> {
+    let root = lib_dir.parent()?;
+    if let Ok(s) = std::fs::read_to_string(root.join("version.py")) {
+        for l in s.lines() {
+            if let Some(rest) = l.strip_prefix("__version__") {
+                let v = rest
+                    .trim_start_matches([' ', '=', ':'])
+                    .trim_start_matches("str")
+                    .trim();
+                let v = v.trim_matches(|c| c == '\'' || c == '"' || c == ' ');
+                if !v.is_empty() {
+                    return Some(v.to_string());
+                }
+            }
+        }
+    }
+    std::fs::read_to_string(root.join("build-version"))
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+/// Names of the CUDA devices, read with `nvidia-smi` when present (libtorch's C API exposes only
+/// the count).
+fn cuda_device_names(n: i64) -> Vec<String> {
+    let names: Vec<String> = std::process::Command::new("nvidia-smi")
+        .args(["--query-gpu=name,memory.total", "--format=csv,noheader"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(|l| l.trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (0..n as usize)
+        .map(|i| {
+            format!(
+                "cuda:{i} {}",
+                names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| "(name unknown)".into())
+            )
+        })
+        .collect()
+}
+
+/// Gather the environment report.
+pub fn report() -> EnvReport {
+    let st = init_state();
+    let cuda = tch::Cuda::is_available();
+    let n = if cuda { tch::Cuda::device_count() } else { 0 };
+    EnvReport {
+        mammo_version: env!("CARGO_PKG_VERSION").to_string(),
+        tch_version: TCH_VERSION.to_string(),
+        libtorch_version: st.lib_dir.as_deref().and_then(libtorch_version),
+        libtorch_dir: st.lib_dir.as_ref().map(|d| d.display().to_string()),
+        cuda_library: match &st.cuda_loaded {
+            Ok(()) => "libtorch_cuda.so loaded".into(),
+            Err(e) => format!("not loaded: {e}"),
+        },
+        cuda_available: cuda,
+        cuda_devices: cuda_device_names(n),
+        cudnn_available: cuda && tch::Cuda::cudnn_is_available(),
+        threads: tch::get_num_threads(),
+        device: format!("{:?}", device()),
+        profile: crate::profile::Profile::from_env().name().to_string(),
+    }
+}
+
+impl std::fmt::Display for EnvReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "mammo      {}", self.mammo_version)?;
+        writeln!(f, "tch        {}", self.tch_version)?;
+        writeln!(
+            f,
+            "libtorch   {} (expected {})",
+            self.libtorch_version.as_deref().unwrap_or("unknown"),
+            LIBTORCH_EXPECTED
+        )?;
+        writeln!(
+            f,
+            "  path     {}",
+            self.libtorch_dir.as_deref().unwrap_or("unknown")
+        )?;
+        writeln!(f, "  cuda lib {}", self.cuda_library)?;
+        writeln!(
+            f,
+            "CUDA       {}",
+            if self.cuda_available {
+                "available"
+            } else {
+                "not available"
+            }
+        )?;
+        writeln!(f, "  devices  {}", self.cuda_devices.len())?;
+        for d in &self.cuda_devices {
+            writeln!(f, "    {d}")?;
+        }
+        writeln!(
+            f,
+            "  cuDNN    {}",
+            if self.cudnn_available {
+                "available"
+            } else {
+                "not available"
+            }
+        )?;
+        writeln!(f, "threads    {}", self.threads)?;
+        writeln!(f, "device     {}", self.device)?;
+        write!(f, "profile    {}", self.profile)
+    }
+}

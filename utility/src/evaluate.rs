@@ -1,0 +1,515 @@
+//! Evaluation of runs: predictions, the validation-chosen threshold, metrics with 95% bootstrap
+//! intervals, the run folder's files (`predictions.csv`, `metrics.json`, `config.json`,
+//! `history.csv`), and the average-voting ensemble of seed §7.
+use crate::config::{ThresholdPolicy, TrainConfig};
+use crate::error::{Error, Result};
+use crate::metrics;
+use crate::tasks::Task;
+use crate::train::{predicted_labels, prob_loss, History, Trained};
+use std::path::Path;
+
+/// Number of bootstrap resamples for the 95% intervals.
+pub const N_BOOT: usize = 1000;
+
+/// ROC AUC, or NaN (explained in the metrics' `note`) when a set has a single class.
+pub fn auc_or_nan(task: Task, labels: &[u8], probs: &[f64]) -> f64 {
+    let r = if task.n_classes() == 2 {
+        metrics::roc_auc(labels, probs)
+    } else {
+        metrics::roc_auc_ovr_macro(labels, probs, task.n_classes())
+    };
+    r.unwrap_or(f64::NAN)
+}
+
+/// F2 at threshold 0.5 (binary) or macro F1 (4-class), for the per-epoch history.
+pub fn f2_at_half(task: Task, labels: &[u8], probs: &[f64]) -> f64 {
+    let pred = predicted_labels(task, probs, 0.5);
+    if task.n_classes() == 2 {
+        metrics::f2(labels, &pred).unwrap_or(f64::NAN)
+    } else {
+        metrics::macro_f1(labels, &pred).unwrap_or(f64::NAN)
+    }
+}
+
+/// A 95% interval.
+pub type Interval = [f64; 2];
+
+/// 95% bootstrap intervals of the main metrics.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Intervals {
+    pub accuracy: Interval,
+    pub f2: Interval,
+    pub roc_auc: Interval,
+}
+
+/// Metrics of one set (validation or test).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SetMetrics {
+    pub n: usize,
+    /// Binary tasks: the threshold chosen on validation (positive when probability >= it).
+    pub threshold: Option<f64>,
+    pub accuracy: f64,
+    /// Binary: of the positive class. 4-class: macro average.
+    pub precision: f64,
+    pub recall: f64,
+    /// Binary: F2. 4-class: macro F1 (documented in docs/RUNS.md).
+    pub f2: f64,
+    /// Binary: ROC AUC. 4-class: one-vs-rest macro ROC AUC. NaN (null) when undefined.
+    pub roc_auc: f64,
+    pub loss: f64,
+    /// Rows: true class, columns: predicted. Binary: [[TN, FP], [FN, TP]].
+    pub confusion_matrix: Vec<Vec<usize>>,
+    pub ci: Intervals,
+    /// Why a value is missing, when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Metrics of a run: validation and (when the dataset has one) test.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunMetrics {
+    pub task: Task,
+    pub validation: SetMetrics,
+    pub test: Option<SetMetrics>,
+}
+
+/// Choose the threshold on validation predictions.
+pub fn choose_threshold(policy: ThresholdPolicy, labels: &[u8], probs: &[f64]) -> Result<f64> {
+    match policy {
+        ThresholdPolicy::Fixed(t) => Ok(t),
+        ThresholdPolicy::MaxF2 => metrics::best_threshold(labels, probs, 2.0),
+    }
+}
+
+fn interval(
+    labels: &[u8],
+    probs: &[f64],
+    seed: u64,
+    f: impl Fn(&[u8], &[f64]) -> Result<f64>,
+) -> Interval {
+    match metrics::bootstrap_ci(labels, probs, N_BOOT, seed, 0.05, f) {
+        Ok((a, b)) => [a, b],
+        Err(_) => [f64::NAN, f64::NAN],
+    }
+}
+
+/// Metrics of a set at a threshold (binary) or by argmax (4-class), with bootstrap intervals.
+pub fn set_metrics(
+    task: Task,
+    labels: &[u8],
+    probs: &[f64],
+    threshold: f64,
+    seed: u64,
+) -> Result<SetMetrics> {
+    if labels.is_empty() {
+        return crate::error::invalid("evaluation", "the set is empty");
+    }
+    let k = task.n_classes();
+    if probs.len() != labels.len() * if k == 2 { 1 } else { k } {
+        return crate::error::invalid(
+            "evaluation",
+            format!("{} probabilities for {} labels", probs.len(), labels.len()),
+        );
+    }
+    let pred = predicted_labels(task, probs, threshold);
+    let cm = metrics::confusion_matrix(labels, &pred, k)?;
+    let auc = auc_or_nan(task, labels, probs);
+    let note = auc.is_nan().then(|| {
+        let present: Vec<usize> = (0..k)
+            .filter(|&c| labels.iter().any(|&l| l as usize == c))
+            .collect();
+        format!("ROC AUC is undefined: the set holds only class(es) {present:?}")
+    });
+    let m = if k == 2 {
+        let acc = metrics::accuracy(labels, &pred)?;
+        SetMetrics {
+            n: labels.len(),
+            threshold: Some(threshold),
+            accuracy: acc,
+            precision: metrics::precision(labels, &pred)?,
+            recall: metrics::recall(labels, &pred)?,
+            f2: metrics::f2(labels, &pred)?,
+            roc_auc: auc,
+            loss: prob_loss(task, labels, probs),
+            confusion_matrix: cm,
+            ci: Intervals {
+                accuracy: interval(labels, probs, seed, |y, p| {
+                    metrics::accuracy(y, &predicted_labels(task, p, threshold))
+                }),
+                f2: interval(labels, probs, seed, |y, p| {
+                    metrics::f2(y, &predicted_labels(task, p, threshold))
+                }),
+                roc_auc: interval(labels, probs, seed, metrics::roc_auc),
+            },
+            note,
+        }
+    } else {
+        // Bootstrap over samples for the 4-class task: resample indices by hand.
+        let (p, r) = macro_precision_recall(&cm);
+        SetMetrics {
+            n: labels.len(),
+            threshold: None,
+            accuracy: metrics::multiclass_accuracy(labels, &pred)?,
+            precision: p,
+            recall: r,
+            f2: metrics::macro_f1(labels, &pred)?,
+            roc_auc: auc,
+            loss: prob_loss(task, labels, probs),
+            confusion_matrix: cm,
+            ci: multiclass_intervals(task, labels, probs, seed),
+            note,
+        }
+    };
+    Ok(m)
+}
+
+fn macro_precision_recall(cm: &[Vec<usize>]) -> (f64, f64) {
+    let k = cm.len().max(1);
+    let (mut p, mut r) = (0.0, 0.0);
+    for c in 0..cm.len() {
+        let tp = cm[c][c] as f64;
+        let pred: f64 = cm.iter().map(|row| row[c] as f64).sum();
+        let act: f64 = cm[c].iter().map(|&v| v as f64).sum();
+        p += if pred > 0.0 { tp / pred } else { 0.0 };
+        r += if act > 0.0 { tp / act } else { 0.0 };
+    }
+    (p / k as f64, r / k as f64)
+}
+
+fn multiclass_intervals(task: Task, labels: &[u8], probs: &[f64], seed: u64) -> Intervals {
+    use rand::{Rng, SeedableRng};
+    let k = task.n_classes();
+    let n = labels.len();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (mut acc, mut f1, mut auc) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..N_BOOT {
+        let idx: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
+        let y: Vec<u8> = idx.iter().map(|&i| labels[i]).collect();
+        let p: Vec<f64> = idx
+            .iter()
+            .flat_map(|&i| probs[i * k..(i + 1) * k].iter().copied())
+            .collect();
+        let pred = predicted_labels(task, &p, 0.5);
+        if let Ok(v) = metrics::multiclass_accuracy(&y, &pred) {
+            acc.push(v);
+        }
+        if let Ok(v) = metrics::macro_f1(&y, &pred) {
+            f1.push(v);
+        }
+        if let Ok(v) = metrics::roc_auc_ovr_macro(&y, &p, k) {
+            auc.push(v);
+        }
+    }
+    let q = |mut v: Vec<f64>| -> Interval {
+        if v.len() < N_BOOT / 2 {
+            return [f64::NAN, f64::NAN];
+        }
+        v.sort_by(f64::total_cmp);
+        let at = |f: f64| v[((v.len() - 1) as f64 * f).round() as usize];
+        [at(0.025), at(0.975)]
+    };
+    Intervals {
+        accuracy: q(acc),
+        f2: q(f1),
+        roc_auc: q(auc),
+    }
+}
+
+/// One prediction: which set, the row in that set's source file, the true task label, and the
+/// probability of class 1 (binary) or of each class (4-class).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub set: String,
+    pub index: usize,
+    pub label: u8,
+    pub probs: Vec<f64>,
+}
+
+/// Predictions of a run for validation and test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predictions {
+    pub task: Task,
+    pub rows: Vec<Prediction>,
+}
+
+impl Predictions {
+    /// Labels and flat probabilities of one set.
+    pub fn of_set(&self, set: &str) -> (Vec<u8>, Vec<f64>) {
+        let rows: Vec<&Prediction> = self.rows.iter().filter(|r| r.set == set).collect();
+        (
+            rows.iter().map(|r| r.label).collect(),
+            rows.iter().flat_map(|r| r.probs.iter().copied()).collect(),
+        )
+    }
+
+    /// CSV: `set,index,label,probability` (binary) or `set,index,label,p0,p1,p2,p3` (4-class).
+    pub fn to_csv(&self) -> String {
+        let k = self.task.n_classes();
+        let mut s = if k == 2 {
+            "set,index,label,probability\n".to_string()
+        } else {
+            format!(
+                "set,index,label,{}\n",
+                (0..k)
+                    .map(|c| format!("p{c}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        };
+        for r in &self.rows {
+            let ps: Vec<String> = r.probs.iter().map(|p| format!("{p}")).collect();
+            s.push_str(&format!(
+                "{},{},{},{}\n",
+                r.set,
+                r.index,
+                r.label,
+                ps.join(",")
+            ));
+        }
+        s
+    }
+
+    pub fn from_csv(task: Task, text: &str, path: &Path) -> Result<Predictions> {
+        let k = task.n_classes();
+        let want = if k == 2 { 4 } else { 3 + k };
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or_default();
+        if !header.starts_with("set,index,label,") || header.split(',').count() != want {
+            return Err(Error::bad_file(
+                path,
+                format!("not a predictions file for the {task} task (header '{header}')"),
+            ));
+        }
+        let mut rows = Vec::new();
+        for (i, l) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let v: Vec<&str> = l.split(',').collect();
+            let bad = |what: &str| Error::bad_file(path, format!("line {}: {what}", i + 2));
+            if v.len() != want {
+                return Err(bad(&format!("expected {want} fields")));
+            }
+            if v[0] != "validation" && v[0] != "test" {
+                return Err(bad("set must be validation or test"));
+            }
+            let probs = v[3..]
+                .iter()
+                .map(|x| x.trim().parse::<f64>())
+                .collect::<std::result::Result<Vec<f64>, _>>()
+                .map_err(|_| bad("bad probability"))?;
+            if probs.iter().any(|p| !(0.0..=1.0).contains(p)) {
+                return Err(bad("probability outside [0, 1]"));
+            }
+            rows.push(Prediction {
+                set: v[0].to_string(),
+                index: v[1].trim().parse().map_err(|_| bad("bad index"))?,
+                label: v[2].trim().parse().map_err(|_| bad("bad label"))?,
+                probs,
+            });
+        }
+        Ok(Predictions { task, rows })
+    }
+}
+
+/// Metrics of a run from its predictions: threshold chosen on validation, applied to test.
+pub fn metrics_from_predictions(
+    preds: &Predictions,
+    policy: ThresholdPolicy,
+    seed: u64,
+) -> Result<RunMetrics> {
+    let task = preds.task;
+    let (vl, vp) = preds.of_set("validation");
+    if vl.is_empty() {
+        return crate::error::invalid("predictions", "no validation predictions");
+    }
+    let thr = if task.n_classes() == 2 {
+        choose_threshold(policy, &vl, &vp)?
+    } else {
+        0.5
+    };
+    let validation = set_metrics(task, &vl, &vp, thr, seed)?;
+    let (tl, tp) = preds.of_set("test");
+    let test = if tl.is_empty() {
+        None
+    } else {
+        Some(set_metrics(task, &tl, &tp, thr, seed)?)
+    };
+    Ok(RunMetrics {
+        task,
+        validation,
+        test,
+    })
+}
+
+/// Predict validation and test of a trained model.
+pub fn predict_run(t: &Trained, tta: bool) -> Result<Predictions> {
+    let aug = tta.then(crate::augment::Augment::default);
+    let k = t.config.task.n_classes();
+    let per = if k == 2 { 1 } else { k };
+    let mut rows = Vec::new();
+    let vp = t
+        .model
+        .predict(&t.data.train_set, &t.data.val, 128, aug.as_ref())?;
+    for (i, s) in t.data.val.iter().enumerate() {
+        rows.push(Prediction {
+            set: "validation".into(),
+            index: s.row,
+            label: s.label,
+            probs: vp[i * per..(i + 1) * per].to_vec(),
+        });
+    }
+    if let Some(ts) = &t.data.test_set {
+        let tp = t.model.predict(ts, &t.data.test, 128, aug.as_ref())?;
+        for (i, s) in t.data.test.iter().enumerate() {
+            rows.push(Prediction {
+                set: "test".into(),
+                index: s.row,
+                label: s.label,
+                probs: tp[i * per..(i + 1) * per].to_vec(),
+            });
+        }
+    }
+    Ok(Predictions {
+        task: t.config.task,
+        rows,
+    })
+}
+
+fn json_err(e: serde_json::Error) -> Error {
+    Error::Other(format!("JSON: {e}"))
+}
+
+/// Write a run's files into `dir` (each atomically): config.json, predictions.csv, metrics.json,
+/// history.csv (the weights are written during training).
+pub fn write_run(
+    dir: &Path,
+    cfg: &TrainConfig,
+    history: Option<&History>,
+    preds: &Predictions,
+    m: &RunMetrics,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::fsx::write_bytes_atomic(
+        dir.join("config.json"),
+        serde_json::to_string_pretty(cfg)
+            .map_err(json_err)?
+            .as_bytes(),
+    )?;
+    crate::fsx::write_bytes_atomic(dir.join("predictions.csv"), preds.to_csv().as_bytes())?;
+    crate::fsx::write_bytes_atomic(
+        dir.join("metrics.json"),
+        serde_json::to_string_pretty(m)
+            .map_err(json_err)?
+            .as_bytes(),
+    )?;
+    if let Some(h) = history {
+        crate::fsx::write_bytes_atomic(dir.join("history.csv"), h.to_csv().as_bytes())?;
+    }
+    Ok(())
+}
+
+/// A saved run, read back from its folder.
+#[derive(Debug, Clone)]
+pub struct SavedRun {
+    pub dir: std::path::PathBuf,
+    pub config: TrainConfig,
+    pub predictions: Predictions,
+    pub metrics: Option<RunMetrics>,
+    pub history: Option<History>,
+}
+
+impl SavedRun {
+    pub fn load(dir: impl AsRef<Path>) -> Result<SavedRun> {
+        let dir = dir.as_ref();
+        if !dir.is_dir() {
+            return Err(Error::bad_file(dir, "not a run folder (no such folder)"));
+        }
+        let cfg_path = dir.join("config.json");
+        if !cfg_path.exists() {
+            return Err(Error::bad_file(
+                dir,
+                "not a run folder: config.json is missing",
+            ));
+        }
+        let config: TrainConfig = serde_json::from_slice(&crate::fsx::read_bytes(&cfg_path)?)
+            .map_err(|e| Error::bad_file(&cfg_path, format!("not a mammo run config: {e}")))?;
+        let pp = dir.join("predictions.csv");
+        let text = String::from_utf8(crate::fsx::read_bytes(&pp)?)
+            .map_err(|_| Error::bad_file(&pp, "not UTF-8 text"))?;
+        let predictions = Predictions::from_csv(config.task, &text, &pp)?;
+        let mp = dir.join("metrics.json");
+        let metrics = if mp.exists() {
+            Some(
+                serde_json::from_slice(&crate::fsx::read_bytes(&mp)?)
+                    .map_err(|e| Error::bad_file(&mp, format!("unreadable metrics: {e}")))?,
+            )
+        } else {
+            None
+        };
+        let hp = dir.join("history.csv");
+        let history = if hp.exists() {
+            let t = String::from_utf8(crate::fsx::read_bytes(&hp)?)
+                .map_err(|_| Error::bad_file(&hp, "not UTF-8 text"))?;
+            Some(History::from_csv(&t, &hp)?)
+        } else {
+            None
+        };
+        Ok(SavedRun {
+            dir: dir.to_path_buf(),
+            config,
+            predictions,
+            metrics,
+            history,
+        })
+    }
+}
+
+/// Average voting (seed §7): the mean of the runs' probabilities for each (set, index). All runs
+/// must be of the same task and hold predictions for the same samples.
+pub fn ensemble(runs: &[&Predictions]) -> Result<Predictions> {
+    let first = runs
+        .first()
+        .ok_or_else(|| Error::invalid("ensemble", "needs at least one run"))?;
+    let key = |p: &Prediction| (p.set.clone(), p.index);
+    let mut base: Vec<Prediction> = first.rows.clone();
+    base.sort_by_key(key);
+    for (i, r) in runs.iter().enumerate().skip(1) {
+        if r.task != first.task {
+            return crate::error::invalid(
+                "ensemble",
+                format!(
+                    "run {} is a {} run, run 1 a {} run",
+                    i + 1,
+                    r.task,
+                    first.task
+                ),
+            );
+        }
+        let mut rows = r.rows.clone();
+        rows.sort_by_key(key);
+        if rows.len() != base.len()
+            || rows
+                .iter()
+                .zip(&base)
+                .any(|(a, b)| a.set != b.set || a.index != b.index || a.label != b.label)
+        {
+            return crate::error::invalid(
+                "ensemble",
+                format!("run {} predicts other samples than run 1: ensemble runs trained with the same data, seed and profile", i + 1),
+            );
+        }
+        for (b, a) in base.iter_mut().zip(&rows) {
+            for (x, y) in b.probs.iter_mut().zip(&a.probs) {
+                *x += y;
+            }
+        }
+    }
+    let n = runs.len() as f64;
+    for b in base.iter_mut() {
+        for x in b.probs.iter_mut() {
+            *x /= n;
+        }
+    }
+    Ok(Predictions {
+        task: first.task,
+        rows: base,
+    })
+}

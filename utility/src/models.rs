@@ -1,0 +1,465 @@
+//! The networks of the seed: the CNN from scratch (§4), the Siamese network (§6) and, with
+//! [`crate::backbones`], the pretrained feature extractors with an MLP head (§5). Each is a
+//! named type built from a config struct with defaults, so it persists between notebook cells.
+use crate::error::Result;
+use tch::nn::{self, Module};
+use tch::Tensor;
+
+/// A row of a Keras-style model summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerRow {
+    pub name: String,
+    pub kind: String,
+    pub output_shape: String,
+    pub params: i64,
+    pub trainable: bool,
+}
+
+/// A Keras-style summary: layers, output shapes, parameters, trainable and frozen totals.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub model: String,
+    pub rows: Vec<LayerRow>,
+}
+
+impl Summary {
+    pub fn total(&self) -> i64 {
+        self.rows.iter().map(|r| r.params).sum()
+    }
+    pub fn trainable(&self) -> i64 {
+        self.rows
+            .iter()
+            .filter(|r| r.trainable)
+            .map(|r| r.params)
+            .sum()
+    }
+    pub fn non_trainable(&self) -> i64 {
+        self.total() - self.trainable()
+    }
+}
+
+/// Format with thousands separators, as Keras prints counts.
+pub fn thousands(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Model: \"{}\"", self.model)?;
+        writeln!(
+            f,
+            "{:<34}{:<24}{:>12}",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
+        writeln!(f, "{}", "=".repeat(70))?;
+        for r in &self.rows {
+            let name = format!("{} ({})", r.name, r.kind);
+            let frozen = if r.trainable || r.params == 0 {
+                ""
+            } else {
+                "  frozen"
+            };
+            writeln!(
+                f,
+                "{name:<34}{:<24}{:>12}{frozen}",
+                r.output_shape,
+                thousands(r.params)
+            )?;
+        }
+        writeln!(f, "{}", "=".repeat(70))?;
+        writeln!(f, "Total params: {}", thousands(self.total()))?;
+        writeln!(f, "Trainable params: {}", thousands(self.trainable()))?;
+        write!(
+            f,
+            "Non-trainable params: {}",
+            thousands(self.non_trainable())
+        )
+    }
+}
+
+/// Configuration of the CNN from scratch. Defaults are the seed's §4 network.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScratchConfig {
+    /// Filters of the four 3x3 valid convolutions, each followed by 2x2 max pooling.
+    pub filters: [i64; 4],
+    /// Units of the dense layer after flattening.
+    pub dense: i64,
+    /// Dropout before the output layer (0 = none, as in the seed).
+    pub dropout: f64,
+    /// Outputs: 1 for binary tasks (a logit), 4 for the 4-class task.
+    pub n_out: i64,
+}
+
+impl Default for ScratchConfig {
+    fn default() -> Self {
+        ScratchConfig {
+            filters: [32, 64, 128, 128],
+            dense: 512,
+            dropout: 0.0,
+            n_out: 1,
+        }
+    }
+}
+
+/// Spatial size after the four conv (valid 3x3) + pool (2x2) stages, for a 150x150 input.
+fn stage_sizes(side: i64) -> [(i64, i64); 4] {
+    let mut out = [(0, 0); 4];
+    let mut s = side;
+    for o in out.iter_mut() {
+        let c = s - 2;
+        s = c / 2;
+        *o = (c, s);
+    }
+    out
+}
+
+/// The convolutional tower of the scratch CNN: conv 32-64-128-128 (3x3 valid, ReLU) each
+/// followed by 2x2 max pooling, flatten (6272), dense 512 (ReLU).
+#[derive(Debug)]
+pub struct Tower {
+    convs: Vec<nn::Conv2D>,
+    dense: nn::Linear,
+    pub filters: [i64; 4],
+    pub dense_units: i64,
+    pub flat: i64,
+}
+
+impl Tower {
+    pub fn new(p: &nn::Path, filters: [i64; 4], dense_units: i64) -> Result<Tower> {
+        if filters.iter().any(|&f| f <= 0) || dense_units <= 0 {
+            return crate::error::invalid(
+                "model",
+                format!("filters {filters:?} and dense {dense_units} must be positive"),
+            );
+        }
+        let mut convs = Vec::new();
+        let mut cin = 1;
+        for (i, &f) in filters.iter().enumerate() {
+            convs.push(nn::conv2d(
+                p / format!("conv{}", i + 1),
+                cin,
+                f,
+                3,
+                Default::default(),
+            ));
+            cin = f;
+        }
+        let (_, s) = stage_sizes(crate::dataset::SIDE as i64)[3];
+        let flat = filters[3] * s * s;
+        let dense = nn::linear(p / "dense", flat, dense_units, Default::default());
+        Ok(Tower {
+            convs,
+            dense,
+            filters,
+            dense_units,
+            flat,
+        })
+    }
+
+    /// The last convolution's activation (before its pooling), `[B, 128, 15, 15]`: what
+    /// Grad-CAM looks at.
+    pub fn conv_maps(&self, x: &Tensor) -> Tensor {
+        let mut h = x.shallow_clone();
+        for (i, c) in self.convs.iter().enumerate() {
+            h = c.forward(&h).relu();
+            if i + 1 < self.convs.len() {
+                h = h.max_pool2d_default(2);
+            }
+        }
+        h
+    }
+
+    /// From the last convolution's activation to the dense features.
+    pub fn head_from_maps(&self, maps: &Tensor) -> Tensor {
+        maps.max_pool2d_default(2)
+            .flatten(1, -1)
+            .apply(&self.dense)
+            .relu()
+    }
+
+    /// `[B, 1, 150, 150]` -> `[B, dense]`.
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        self.head_from_maps(&self.conv_maps(x))
+    }
+
+    fn summary_rows(&self, prefix: &str, rows: &mut Vec<LayerRow>) {
+        let sizes = stage_sizes(crate::dataset::SIDE as i64);
+        let mut cin = 1;
+        for (i, &f) in self.filters.iter().enumerate() {
+            let (c, s) = sizes[i];
+            rows.push(LayerRow {
+                name: format!("{prefix}conv{}", i + 1),
+                kind: "Conv2D".into(),
+                output_shape: format!("(None, {c}, {c}, {f})"),
+                params: cin * f * 9 + f,
+                trainable: true,
+            });
+            rows.push(LayerRow {
+                name: format!("{prefix}pool{}", i + 1),
+                kind: "MaxPooling2D".into(),
+                output_shape: format!("(None, {s}, {s}, {f})"),
+                params: 0,
+                trainable: true,
+            });
+            cin = f;
+        }
+        rows.push(LayerRow {
+            name: format!("{prefix}flatten"),
+            kind: "Flatten".into(),
+            output_shape: format!("(None, {})", self.flat),
+            params: 0,
+            trainable: true,
+        });
+        rows.push(LayerRow {
+            name: format!("{prefix}dense"),
+            kind: "Dense".into(),
+            output_shape: format!("(None, {})", self.dense_units),
+            params: self.flat * self.dense_units + self.dense_units,
+            trainable: true,
+        });
+    }
+}
+
+/// The CNN from scratch of seed §4: 3,452,545 parameters with the defaults.
+#[derive(Debug)]
+pub struct ScratchCnn {
+    pub tower: Tower,
+    out: nn::Linear,
+    pub config: ScratchConfig,
+}
+
+impl ScratchCnn {
+    pub fn new(p: &nn::Path, config: &ScratchConfig) -> Result<ScratchCnn> {
+        let tower = Tower::new(p, config.filters, config.dense)?;
+        let out = nn::linear(p / "out", config.dense, config.n_out, Default::default());
+        Ok(ScratchCnn {
+            tower,
+            out,
+            config: config.clone(),
+        })
+    }
+    /// Logits `[B, n_out]`.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        self.tower
+            .forward(x)
+            .dropout(self.config.dropout, train)
+            .apply(&self.out)
+    }
+    /// Logits from the last convolution's activation (for Grad-CAM).
+    pub fn forward_from_maps(&self, maps: &Tensor) -> Tensor {
+        self.tower.head_from_maps(maps).apply(&self.out)
+    }
+    pub fn summary(&self) -> Summary {
+        let mut rows = Vec::new();
+        self.tower.summary_rows("", &mut rows);
+        rows.push(LayerRow {
+            name: "out".into(),
+            kind: "Dense".into(),
+            output_shape: format!("(None, {})", self.config.n_out),
+            params: self.config.dense * self.config.n_out + self.config.n_out,
+            trainable: true,
+        });
+        Summary {
+            model: "scratch".into(),
+            rows,
+        }
+    }
+}
+
+/// Configuration of the Siamese network. Defaults are the seed's §6 network.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SiameseConfig {
+    pub filters: [i64; 4],
+    /// Units of the tower's dense layer (its output).
+    pub tower_dense: i64,
+    /// Dropout after concatenation (the seed settled on 0.4).
+    pub dropout: f64,
+    /// Units of the dense layer after concatenation.
+    pub dense: i64,
+    pub n_out: i64,
+}
+
+impl Default for SiameseConfig {
+    fn default() -> Self {
+        SiameseConfig {
+            filters: [32, 64, 128, 128],
+            tower_dense: 512,
+            dropout: 0.4,
+            dense: 512,
+            n_out: 1,
+        }
+    }
+}
+
+/// The Siamese network of seed §6: one tower shared by the baseline and the abnormality patch,
+/// concatenation, dropout, dense 512, dense 1: 3,977,345 parameters with the defaults.
+#[derive(Debug)]
+pub struct SiameseNet {
+    pub tower: Tower,
+    dense: nn::Linear,
+    out: nn::Linear,
+    pub config: SiameseConfig,
+}
+
+impl SiameseNet {
+    pub fn new(p: &nn::Path, config: &SiameseConfig) -> Result<SiameseNet> {
+        let tower = Tower::new(&(p / "tower"), config.filters, config.tower_dense)?;
+        let dense = nn::linear(
+            p / "dense",
+            2 * config.tower_dense,
+            config.dense,
+            Default::default(),
+        );
+        let out = nn::linear(p / "out", config.dense, config.n_out, Default::default());
+        Ok(SiameseNet {
+            tower,
+            dense,
+            out,
+            config: config.clone(),
+        })
+    }
+    /// Logits `[B, n_out]` of (baseline, abnormality) pairs.
+    pub fn forward_t(&self, baseline: &Tensor, abnormality: &Tensor, train: bool) -> Tensor {
+        let a = self.tower.forward(baseline);
+        let b = self.tower.forward(abnormality);
+        Tensor::cat(&[a, b], 1)
+            .dropout(self.config.dropout, train)
+            .apply(&self.dense)
+            .relu()
+            .apply(&self.out)
+    }
+    /// Logits from the abnormality tower's last convolution activation (for Grad-CAM).
+    pub fn forward_from_maps(&self, baseline: &Tensor, abnormality_maps: &Tensor) -> Tensor {
+        let a = self.tower.forward(baseline);
+        let b = self.tower.head_from_maps(abnormality_maps);
+        Tensor::cat(&[a, b], 1)
+            .apply(&self.dense)
+            .relu()
+            .apply(&self.out)
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut tower_rows = Vec::new();
+        self.tower.summary_rows("", &mut tower_rows);
+        let tower_params: i64 = tower_rows.iter().map(|r| r.params).sum();
+        let c = &self.config;
+        let rows = vec![
+            LayerRow {
+                name: "baseline".into(),
+                kind: "InputLayer".into(),
+                output_shape: "(None, 150, 150, 1)".into(),
+                params: 0,
+                trainable: true,
+            },
+            LayerRow {
+                name: "abnormality".into(),
+                kind: "InputLayer".into(),
+                output_shape: "(None, 150, 150, 1)".into(),
+                params: 0,
+                trainable: true,
+            },
+            LayerRow {
+                name: "tower (shared)".into(),
+                kind: "Functional".into(),
+                output_shape: format!("(None, {})", c.tower_dense),
+                params: tower_params,
+                trainable: true,
+            },
+            LayerRow {
+                name: "concatenation".into(),
+                kind: "Concatenate".into(),
+                output_shape: format!("(None, {})", 2 * c.tower_dense),
+                params: 0,
+                trainable: true,
+            },
+            LayerRow {
+                name: "dropout".into(),
+                kind: "Dropout".into(),
+                output_shape: format!("(None, {})", 2 * c.tower_dense),
+                params: 0,
+                trainable: true,
+            },
+            LayerRow {
+                name: "dense".into(),
+                kind: "Dense".into(),
+                output_shape: format!("(None, {})", c.dense),
+                params: 2 * c.tower_dense * c.dense + c.dense,
+                trainable: true,
+            },
+            LayerRow {
+                name: "out".into(),
+                kind: "Dense".into(),
+                output_shape: format!("(None, {})", c.n_out),
+                params: c.dense * c.n_out + c.n_out,
+                trainable: true,
+            },
+        ];
+        Summary {
+            model: "siamese".into(),
+            rows,
+        }
+    }
+    /// Summary of the shared tower alone (3,452,032 parameters with the defaults).
+    pub fn tower_summary(&self) -> Summary {
+        let mut rows = Vec::new();
+        self.tower.summary_rows("", &mut rows);
+        Summary {
+            model: "siamese tower".into(),
+            rows,
+        }
+    }
+}
+
+/// Number of parameters in a var store (trainable or not).
+pub fn count_params(vs: &nn::VarStore) -> i64 {
+    vs.variables().values().map(|t| t.numel() as i64).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{nn::VarStore, Device, Kind};
+
+    #[test]
+    fn scratch_has_the_seeds_parameter_count_and_shapes() {
+        let vs = VarStore::new(Device::Cpu);
+        let m = ScratchCnn::new(&vs.root(), &ScratchConfig::default()).unwrap();
+        assert_eq!(count_params(&vs), 3_452_545);
+        assert_eq!(m.summary().total(), 3_452_545);
+        let y = m.forward_t(
+            &Tensor::zeros([2, 1, 150, 150], (Kind::Float, Device::Cpu)),
+            false,
+        );
+        assert_eq!(y.size(), vec![2, 1]);
+        assert!(m.summary().to_string().contains("(None, 7, 7, 128)"));
+    }
+
+    #[test]
+    fn siamese_has_the_seeds_parameter_counts() {
+        let vs = VarStore::new(Device::Cpu);
+        let m = SiameseNet::new(&vs.root(), &SiameseConfig::default()).unwrap();
+        assert_eq!(count_params(&vs), 3_977_345);
+        assert_eq!(m.summary().total(), 3_977_345);
+        assert_eq!(m.tower_summary().total(), 3_452_032);
+        let x = Tensor::zeros([3, 1, 150, 150], (Kind::Float, Device::Cpu));
+        assert_eq!(m.forward_t(&x, &x, false).size(), vec![3, 1]);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(3452545), "3,452,545");
+        assert_eq!(thousands(513), "513");
+    }
+}

@@ -1,0 +1,201 @@
+//! Pretrained backbones as frozen feature extractors (seed §5): a 1->3 channel adapter
+//! (replicate, or a trainable 1x1 convolution), a frozen VGG16 or InceptionV3 cut at a named
+//! level ([`crate::backbones`]), and a trainable MLP head (flatten -> dense [-> dense] -> out).
+use crate::backbones::{self, Backbone, BackboneKind, IMAGENET_MEAN, IMAGENET_STD};
+use crate::config::{Adapter, TrainConfig};
+use crate::error::Result;
+use crate::models::{LayerRow, Summary};
+use std::path::{Path, PathBuf};
+use tch::nn::{self, Module};
+use tch::{Device, Kind, Tensor};
+
+/// Where a backbone's weights came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WeightsSource {
+    /// ImageNet weights loaded from this file.
+    File(PathBuf),
+    /// No weights file: random initialisation (frozen random features).
+    Random,
+}
+
+/// A frozen pretrained backbone under a trainable adapter and MLP head.
+#[derive(Debug)]
+pub struct PretrainedNet {
+    pub backbone: Backbone,
+    adapter: Option<nn::Conv2D>,
+    head: Vec<nn::Linear>,
+    out: nn::Linear,
+    dropout: f64,
+    pub weights: WeightsSource,
+    hidden: Vec<i64>,
+    n_out: i64,
+}
+
+/// Say loudly, in a notebook or on stderr, when the ImageNet weights files are missing.
+pub fn weights_notice(root: &Path) {
+    for kind in [BackboneKind::Vgg16, BackboneKind::InceptionV3] {
+        if backbones::find_default_weights(root, kind).is_none() {
+            crate::display::notice(&format!(
+                "{} ImageNet weights not found at {}: the backbone runs with RANDOM weights (frozen random features), \
+                 so its results say nothing about transfer learning. Run scripts/export_torchvision_weights.py once on a \
+                 machine with internet to create the file.",
+                kind.name(),
+                backbones::default_weights_path(root, kind).display()
+            ));
+        }
+    }
+}
+
+impl PretrainedNet {
+    pub fn new(
+        p: &nn::Path,
+        cfg: &TrainConfig,
+        n_out: i64,
+        device: Device,
+    ) -> Result<PretrainedNet> {
+        let kind = BackboneKind::parse(cfg.model.name())?;
+        let cut = kind.parse_cut(cfg.cut.as_deref().unwrap_or("top"))?;
+        let mut backbone = Backbone::new(kind, cut, device)?;
+        let path = match &cfg.weights {
+            Some(w) => Some(w.clone()),
+            None => backbones::find_default_weights(crate::profile::project_root(), kind),
+        };
+        let weights = match path {
+            Some(w) => {
+                backbone.load_safetensors(&w)?;
+                WeightsSource::File(w)
+            }
+            None => {
+                crate::display::notice(&format!(
+                    "{}: no ImageNet weights file ({}); using a RANDOMLY initialised, frozen backbone",
+                    kind.name(),
+                    backbones::default_weights_path(crate::profile::project_root(), kind).display()
+                ));
+                WeightsSource::Random
+            }
+        };
+        let adapter = match cfg.adapter {
+            Adapter::Replicate => None,
+            Adapter::Conv1x1 => Some(nn::conv2d(p / "adapter", 1, 3, 1, Default::default())),
+        };
+        let (c, h, w) = backbone.output_shape()?;
+        let mut din = c * h * w;
+        let mut head = Vec::new();
+        for (i, &u) in cfg.head.iter().enumerate() {
+            head.push(nn::linear(
+                p / format!("head{i}"),
+                din,
+                u,
+                Default::default(),
+            ));
+            din = u;
+        }
+        let out = nn::linear(p / "out", din, n_out, Default::default());
+        Ok(PretrainedNet {
+            backbone,
+            adapter,
+            head,
+            out,
+            dropout: cfg.dropout.unwrap_or(0.0),
+            weights,
+            hidden: cfg.head.clone(),
+            n_out,
+        })
+    }
+
+    /// Backbone features of patches `[B, 1, H, W]` in [0, 1] (through the adapter).
+    pub fn features(&self, x: &Tensor) -> Result<Tensor> {
+        match &self.adapter {
+            None => tch::no_grad(|| self.backbone.features(x)),
+            Some(a) => {
+                let y = a.forward(x);
+                let dev = y.device();
+                let mean = Tensor::from_slice(&IMAGENET_MEAN.map(|m| m as f32))
+                    .view([1, 3, 1, 1])
+                    .to_device(dev);
+                let std = Tensor::from_slice(&IMAGENET_STD.map(|s| s as f32))
+                    .view([1, 3, 1, 1])
+                    .to_device(dev);
+                self.backbone.f_forward(&((y - mean) / std))
+            }
+        }
+    }
+
+    /// Logits from already computed backbone features.
+    pub fn head_forward(&self, feats: &Tensor, train: bool) -> Tensor {
+        let mut h = feats.flatten(1, -1);
+        for l in &self.head {
+            h = l.forward(&h).relu().dropout(self.dropout, train);
+        }
+        h.apply(&self.out)
+    }
+
+    /// Logits `[B, n_out]`.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        let f = self.features(&x.to_kind(Kind::Float))?;
+        Ok(self.head_forward(&f, train))
+    }
+
+    pub fn summary(&self) -> Summary {
+        let (c, h, w) = self.backbone.output_shape().unwrap_or((0, 0, 0));
+        let mut rows = Vec::new();
+        if self.adapter.is_some() {
+            rows.push(LayerRow {
+                name: "adapter".into(),
+                kind: "Conv2D 1x1".into(),
+                output_shape: "(None, 150, 150, 3)".into(),
+                params: 6,
+                trainable: true,
+            });
+        } else {
+            rows.push(LayerRow {
+                name: "replicate".into(),
+                kind: "Concatenate".into(),
+                output_shape: "(None, 150, 150, 3)".into(),
+                params: 0,
+                trainable: true,
+            });
+        }
+        let kind = self.backbone.kind();
+        let source = match &self.weights {
+            WeightsSource::File(_) => "ImageNet",
+            WeightsSource::Random => "random init",
+        };
+        rows.push(LayerRow {
+            name: format!("{} cut {} [{source}]", kind.name(), self.backbone.cut()),
+            kind: "Functional".into(),
+            output_shape: format!("(None, {h}, {w}, {c})"),
+            params: self.backbone.num_params(),
+            trainable: false,
+        });
+        rows.push(LayerRow {
+            name: "flatten".into(),
+            kind: "Flatten".into(),
+            output_shape: format!("(None, {})", c * h * w),
+            params: 0,
+            trainable: true,
+        });
+        let mut din = c * h * w;
+        for (i, &u) in self.hidden.iter().enumerate() {
+            rows.push(LayerRow {
+                name: format!("head{i}"),
+                kind: "Dense".into(),
+                output_shape: format!("(None, {u})"),
+                params: din * u + u,
+                trainable: true,
+            });
+            din = u;
+        }
+        rows.push(LayerRow {
+            name: "out".into(),
+            kind: "Dense".into(),
+            output_shape: format!("(None, {})", self.n_out),
+            params: din * self.n_out + self.n_out,
+            trainable: true,
+        });
+        Summary {
+            model: kind.name().into(),
+            rows,
+        }
+    }
+}

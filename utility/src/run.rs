@@ -1,0 +1,246 @@
+//! Runs end to end: train a configuration on a dataset, evaluate it, save the run folder; load
+//! it back; show its curves, confusion matrices and table row.
+use crate::config::TrainConfig;
+use crate::dataset::Dataset;
+use crate::display::Figure;
+use crate::error::{Error, Result};
+use crate::evaluate::{self, Predictions, RunMetrics, SavedRun, SetMetrics};
+use crate::table::ExperimentRow;
+use crate::train::{self, Classifier, History};
+use std::path::{Path, PathBuf};
+
+/// A finished run: its configuration, history, predictions and metrics, and (when trained in
+/// this session or loaded on request) its model.
+#[derive(Debug)]
+pub struct Run {
+    pub dir: Option<PathBuf>,
+    pub config: TrainConfig,
+    pub history: Option<History>,
+    pub predictions: Predictions,
+    pub metrics: RunMetrics,
+    pub seconds: f64,
+    pub model: Option<Classifier>,
+    /// For an ensemble: the names of its members.
+    pub members: Vec<String>,
+}
+
+/// Whether an existing run folder may be replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    No,
+    Yes,
+}
+
+/// Train `cfg` on `ds` and save the run in `runs/<cfg.name>` (`runs = None`: keep it in memory).
+pub fn train(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    runs: Option<&Path>,
+    overwrite: Overwrite,
+) -> Result<Run> {
+    cfg.validate()?;
+    let dir = match runs {
+        Some(r) => {
+            let d = train::run_dir(r, &cfg.name)?;
+            if d.join("config.json").exists() && overwrite == Overwrite::No {
+                return Err(Error::bad_file(
+                    &d,
+                    "run folder exists: choose another name, or overwrite it (--force)",
+                ));
+            }
+            std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
+            Some(d)
+        }
+        None => None,
+    };
+    let data = train::prepare(cfg, ds)?;
+    let trained = train::fit(cfg, data, dir.as_deref(), None)?;
+    let predictions = evaluate::predict_run(&trained, false)?;
+    let metrics = evaluate::metrics_from_predictions(&predictions, cfg.threshold, cfg.seed)?;
+    if let Some(d) = &dir {
+        evaluate::write_run(d, cfg, Some(&trained.history), &predictions, &metrics)?;
+    }
+    Ok(Run {
+        dir,
+        config: cfg.clone(),
+        history: Some(trained.history),
+        predictions,
+        metrics,
+        seconds: trained.seconds,
+        model: Some(trained.model),
+        members: Vec::new(),
+    })
+}
+
+/// Load a saved run (without its model; see [`Run::load_model`]).
+pub fn load(dir: impl AsRef<Path>) -> Result<Run> {
+    let s = SavedRun::load(dir)?;
+    let metrics = match s.metrics {
+        Some(m) => m,
+        None => {
+            evaluate::metrics_from_predictions(&s.predictions, s.config.threshold, s.config.seed)?
+        }
+    };
+    let seconds = s
+        .history
+        .as_ref()
+        .map(|h| h.epochs.iter().map(|e| e.seconds).sum())
+        .unwrap_or(0.0);
+    Ok(Run {
+        dir: Some(s.dir),
+        config: s.config,
+        history: s.history,
+        predictions: s.predictions,
+        metrics,
+        seconds,
+        model: None,
+        members: Vec::new(),
+    })
+}
+
+/// Reuse the saved run of the same name when its configuration is identical; otherwise train
+/// (replacing it). This is how later notebooks reuse the models of earlier ones.
+pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run> {
+    let d = train::run_dir(runs, &cfg.name)?;
+    if d.join("metrics.json").exists() && d.join("model.safetensors").exists() {
+        if let Ok(r) = load(&d) {
+            if &r.config == cfg {
+                println!("reusing the saved run {}", d.display());
+                return Ok(r);
+            }
+        }
+    }
+    train(cfg, ds, Some(runs), Overwrite::Yes)
+}
+
+impl Run {
+    /// Rebuild the model and load its saved weights.
+    pub fn load_model(&mut self) -> Result<&Classifier> {
+        if self.model.is_none() {
+            let dir = self
+                .dir
+                .as_ref()
+                .ok_or_else(|| Error::invalid("run", "in-memory run without a model"))?;
+            let device = crate::device::parse_device(&self.config.device)?;
+            let mut m = Classifier::build(&self.config, device)?;
+            m.load(dir.join("model.safetensors"))?;
+            self.model = Some(m);
+        }
+        self.model
+            .as_ref()
+            .ok_or_else(|| Error::Other("model not loaded".into()))
+    }
+
+    /// The experiment-table row of this run.
+    pub fn row(&self) -> ExperimentRow {
+        let mut row = ExperimentRow::from_run(
+            &self.config,
+            self.history.as_ref(),
+            &self.metrics,
+            self.seconds,
+        );
+        if !self.members.is_empty() {
+            row.model = format!("ensemble({})", self.members.join(" + "));
+        }
+        row
+    }
+
+    /// Training curves (loss and accuracy, train vs validation).
+    pub fn curves(&self) -> Result<Figure> {
+        let h = self
+            .history
+            .as_ref()
+            .ok_or_else(|| Error::invalid("run", "no history saved"))?;
+        crate::plot::training_curves(&self.config.name, h)
+    }
+
+    fn set(&self, set: &str) -> Result<&SetMetrics> {
+        match set {
+            "validation" => Ok(&self.metrics.validation),
+            "test" => self
+                .metrics
+                .test
+                .as_ref()
+                .ok_or_else(|| Error::invalid("set", "this run has no test set")),
+            o => crate::error::invalid("set", format!("'{o}': expected validation or test")),
+        }
+    }
+
+    /// Confusion matrix of `validation` or `test` at the validation-chosen threshold.
+    pub fn confusion(&self, set: &str) -> Result<Figure> {
+        let m = self.set(set)?;
+        let thr = m
+            .threshold
+            .map(|t| format!(", threshold {t:.3}"))
+            .unwrap_or_default();
+        crate::plot::confusion_matrix_chart(
+            &format!("{} — {set}{thr}", self.config.name),
+            &m.confusion_matrix,
+            self.config.task.class_names(),
+        )
+    }
+
+    /// ROC curve (fpr, tpr) and AUC of a set (binary tasks).
+    pub fn roc(&self, set: &str) -> Result<(Vec<f64>, Vec<f64>, f64)> {
+        let (y, p) = self.predictions.of_set(set);
+        let c = crate::metrics::roc_curve(&y, &p)?;
+        Ok((c.fpr, c.tpr, crate::metrics::roc_auc(&y, &p)?))
+    }
+
+    /// A short text report: validation and test metrics with 95% intervals.
+    pub fn report(&self) -> String {
+        let f = |name: &str, m: &SetMetrics| {
+            format!(
+                "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]  AUC {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
+                m.n,
+                m.accuracy,
+                m.ci.accuracy[0],
+                m.ci.accuracy[1],
+                m.f2,
+                m.ci.f2[0],
+                m.ci.f2[1],
+                m.roc_auc,
+                m.ci.roc_auc[0],
+                m.ci.roc_auc[1],
+                m.loss,
+                m.threshold.map(|t| format!("  threshold {t:.3}")).unwrap_or_default()
+            )
+        };
+        let mut s = format!(
+            "{} ({} on {}, {:.0} s)\n",
+            self.config.name,
+            self.config.model.name(),
+            self.config.task,
+            self.seconds
+        );
+        s.push_str(&f("validation", &self.metrics.validation));
+        if let Some(t) = &self.metrics.test {
+            s.push('\n');
+            s.push_str(&f("test", t));
+        }
+        s
+    }
+}
+
+/// The average-voting ensemble of runs (seed §7) as a run of its own (threshold chosen on
+/// validation, like any run).
+pub fn ensemble(members: &[Run], name: &str) -> Result<Run> {
+    let first = members
+        .first()
+        .ok_or_else(|| Error::invalid("ensemble", "needs at least one run"))?;
+    let preds: Vec<&Predictions> = members.iter().map(|r| &r.predictions).collect();
+    let avg = evaluate::ensemble(&preds)?;
+    let mut config = first.config.clone();
+    config.name = name.to_string();
+    let metrics = evaluate::metrics_from_predictions(&avg, config.threshold, config.seed)?;
+    Ok(Run {
+        dir: None,
+        config,
+        history: None,
+        predictions: avg,
+        metrics,
+        seconds: members.iter().map(|r| r.seconds).sum(),
+        model: None,
+        members: members.iter().map(|r| r.config.name.clone()).collect(),
+    })
+}

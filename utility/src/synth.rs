@@ -1,0 +1,571 @@
+//! The synthetic default dataset: course-format files that look like the CBIS-DDSM patches.
+//!
+//! What it models (see docs/SYNTHETIC.md): breast-tissue background as a Gaussian random field
+//! with a power-law spectrum (1/f^beta, beta ~ 3.2 +- 0.3, as measured on real patches), patient
+//! density and contrast; the baseline is healthy tissue of the same synthetic patient; masses
+//! (benign round/oval and circumscribed; malignant irregular, ill-defined and spiculated) and
+//! calcifications (benign few, coarse, round; malignant many, fine, pleomorphic, clustered or
+//! linear); lesion size varying as crops of different sizes resized to 150 make it vary, with
+//! nearest-neighbour blockiness for small crops; 12-bit quantisation in the 16-bit range.
+//! Benign and malignant overlap on purpose (atypical lesions), so that benign/malignant is much
+//! harder than mass/calcification, as on the real data. Results on it say nothing clinical.
+use crate::dataset::{Dataset, PairedSet, SIDE};
+use crate::error::Result;
+use ndarray::{Array2, Array3};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use rustfft::num_complex::Complex;
+use rustfft::FftPlanner;
+use std::path::Path;
+
+/// Abnormality label counts (labels 1..=4) of the course files (COURSE_DATA.md).
+pub const TRAIN_COUNTS: [usize; 4] = [620, 598, 947, 511];
+pub const TEST_COUNTS: [usize; 4] = [113, 66, 106, 51];
+
+/// Generator settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SynthConfig {
+    pub seed: u64,
+    /// Fraction of the course's size (1.0 = 2676 train and 336 test pairs); proportions are kept.
+    pub scale: f64,
+    /// Probability that a lesion is drawn with the other severity's look (benign/malignant overlap).
+    pub atypical: f64,
+}
+
+impl Default for SynthConfig {
+    fn default() -> Self {
+        SynthConfig {
+            seed: 42,
+            scale: 1.0,
+            atypical: 0.22,
+        }
+    }
+}
+
+/// Label counts at a scale: each count rounded, at least 1 per label when scale > 0.
+pub fn scaled_counts(counts: [usize; 4], scale: f64) -> [usize; 4] {
+    counts.map(|c| ((c as f64 * scale).round() as usize).max(1))
+}
+
+/// Two independent power-law Gaussian random fields (the real and imaginary parts of one inverse
+/// FFT of circular complex white noise shaped by f^(-beta/2)), each zero mean and unit sd.
+fn power_law_fields(
+    rng: &mut StdRng,
+    beta: f64,
+    fft: &std::sync::Arc<dyn rustfft::Fft<f64>>,
+) -> (Vec<f64>, Vec<f64>) {
+    let n = SIDE;
+    let mut buf = vec![Complex::new(0.0, 0.0); n * n];
+    for u in 0..n {
+        let fu = if u <= n / 2 {
+            u as f64
+        } else {
+            u as f64 - n as f64
+        };
+        for v in 0..n {
+            let fv = if v <= n / 2 {
+                v as f64
+            } else {
+                v as f64 - n as f64
+            };
+            let f2 = fu * fu + fv * fv;
+            let amp = if f2 < 0.25 {
+                0.0
+            } else {
+                (-beta / 4.0 * f2.ln()).exp()
+            };
+            buf[u * n + v] = Complex::new(
+                rng.sample::<f64, _>(StandardNormal) * amp,
+                rng.sample::<f64, _>(StandardNormal) * amp,
+            );
+        }
+    }
+    // 2D inverse FFT: rows, transpose, rows.
+    fft.process(&mut buf);
+    let mut t = vec![Complex::new(0.0, 0.0); n * n];
+    for r in 0..n {
+        for c in 0..n {
+            t[c * n + r] = buf[r * n + c];
+        }
+    }
+    fft.process(&mut t);
+    let norm = |mut field: Vec<f64>| {
+        let mean = field.iter().sum::<f64>() / field.len() as f64;
+        let sd = (field.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / field.len() as f64)
+            .sqrt()
+            .max(1e-12);
+        for x in field.iter_mut() {
+            *x = (*x - mean) / sd;
+        }
+        field
+    };
+    (
+        norm(t.iter().map(|c| c.re).collect()),
+        norm(t.iter().map(|c| c.im).collect()),
+    )
+}
+
+/// The synthetic patient shared by both patches of a pair.
+#[derive(Debug, Clone, Copy)]
+struct Patient {
+    mean: f64,
+    sd: f64,
+    beta: f64,
+    /// Quantisation step in 16-bit units.
+    step: u16,
+}
+
+fn draw_patient(rng: &mut StdRng) -> Patient {
+    Patient {
+        mean: rng.gen_range(0.55..0.65),
+        sd: rng.gen_range(0.045..0.080),
+        beta: (3.2 + 0.3 * rng.sample::<f64, _>(StandardNormal)).clamp(2.4, 4.0),
+        step: 16,
+    }
+}
+
+fn smoothstep(e0: f64, e1: f64, x: f64) -> f64 {
+    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// Distance from point p to segment a-b.
+fn seg_dist(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let l2 = dx * dx + dy * dy;
+    let t = if l2 > 0.0 {
+        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / l2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (qx, qy) = (a.0 + t * dx, a.1 + t * dy);
+    (((p.0 - qx).powi(2) + (p.1 - qy).powi(2)).sqrt(), t)
+}
+
+/// Add a mass. `malignant_look` selects the irregular, ill-defined, spiculated appearance.
+fn add_mass(
+    img: &mut Array2<f64>,
+    rng: &mut StdRng,
+    malignant_look: bool,
+    scale: f64,
+    patient: &Patient,
+) {
+    let cx = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
+    let cy = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
+    let r0 = (rng.gen_range(16.0..34.0) * scale).clamp(6.0, 70.0);
+    let contrast = patient.sd * rng.gen_range(1.1..2.0);
+    // Radial shape: ellipticity (k = 2) for all; higher harmonics for irregular margins.
+    let ecc = rng.gen_range(0.0..0.25);
+    let phi2 = rng.gen_range(0.0..std::f64::consts::TAU);
+    let harmonics: Vec<(f64, f64, f64)> = if malignant_look {
+        (3..9)
+            .map(|k| {
+                (
+                    k as f64,
+                    rng.gen_range(0.02..0.09),
+                    rng.gen_range(0.0..std::f64::consts::TAU),
+                )
+            })
+            .collect()
+    } else {
+        (3..5)
+            .map(|k| {
+                (
+                    k as f64,
+                    rng.gen_range(0.0..0.02),
+                    rng.gen_range(0.0..std::f64::consts::TAU),
+                )
+            })
+            .collect()
+    };
+    let edge = if malignant_look {
+        rng.gen_range(2.5..6.0)
+    } else {
+        rng.gen_range(0.8..2.0)
+    };
+    let spicules: Vec<((f64, f64), (f64, f64), f64)> = if malignant_look {
+        let n = rng.gen_range(6..16);
+        (0..n)
+            .map(|_| {
+                let th: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+                let len = r0 * rng.gen_range(0.5..1.4);
+                let a = (cx + 0.8 * r0 * th.cos(), cy + 0.8 * r0 * th.sin());
+                let b = (cx + (r0 + len) * th.cos(), cy + (r0 + len) * th.sin());
+                (a, b, rng.gen_range(0.7..1.6))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let reach = r0 * 2.6 + 8.0;
+    let (x0, x1) = (
+        (cx - reach).max(0.0) as usize,
+        ((cx + reach) as usize).min(SIDE - 1),
+    );
+    let (y0, y1) = (
+        (cy - reach).max(0.0) as usize,
+        ((cy + reach) as usize).min(SIDE - 1),
+    );
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+            let d = (dx * dx + dy * dy).sqrt();
+            let th = dy.atan2(dx);
+            let mut rt = r0 * (1.0 + ecc * (2.0 * (th - phi2)).cos());
+            for &(k, a, p) in &harmonics {
+                rt += r0 * a * (k * th + p).cos();
+            }
+            let mut v = contrast * (1.0 - smoothstep(rt - edge, rt + edge, d));
+            for &(a, b, w) in &spicules {
+                let (sd, t) = seg_dist((x as f64, y as f64), a, b);
+                if sd < 3.0 * w {
+                    v = v.max(contrast * 0.75 * (1.0 - t) * (-(sd * sd) / (2.0 * w * w)).exp());
+                }
+            }
+            img[[y, x]] += v;
+        }
+    }
+}
+
+/// Add a calcification cluster. `malignant_look`: many, fine, pleomorphic, clustered or linear.
+fn add_calcifications(
+    img: &mut Array2<f64>,
+    rng: &mut StdRng,
+    malignant_look: bool,
+    scale: f64,
+    patient: &Patient,
+) {
+    let cx = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
+    let cy = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
+    let spread = (rng.gen_range(12.0..32.0) * scale).clamp(5.0, 60.0);
+    let (n, rad) = if malignant_look {
+        (
+            rng.gen_range(10..32),
+            (0.6 * scale.sqrt(), 1.6 * scale.sqrt()),
+        )
+    } else {
+        (
+            rng.gen_range(2..8),
+            (2.0 * scale.sqrt(), 4.5 * scale.sqrt()),
+        )
+    };
+    let linear = malignant_look && rng.gen_bool(0.5);
+    let dir: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+    let brightness = patient.sd * rng.gen_range(2.5..4.5);
+    for _ in 0..n {
+        let (px, py) = if linear {
+            let t = rng.gen_range(-1.0..1.0) * spread;
+            let j = rng.gen_range(-0.15..0.15) * spread;
+            (
+                cx + t * dir.cos() - j * dir.sin(),
+                cy + t * dir.sin() + j * dir.cos(),
+            )
+        } else {
+            let a: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+            let r = spread * rng.gen::<f64>().sqrt();
+            (cx + r * a.cos(), cy + r * a.sin())
+        };
+        let r = rng.gen_range(rad.0..rad.1).max(0.5);
+        // Pleomorphic: elongated, randomly oriented; benign: round.
+        let aspect = if malignant_look {
+            rng.gen_range(1.0..3.0)
+        } else {
+            rng.gen_range(1.0..1.3)
+        };
+        let o: f64 = rng.gen_range(0.0..std::f64::consts::PI);
+        let b = brightness * rng.gen_range(0.7..1.2);
+        let reach = (r * aspect * 2.5 + 2.0) as isize;
+        for y in (py as isize - reach).max(0)..=(py as isize + reach).min(SIDE as isize - 1) {
+            for x in (px as isize - reach).max(0)..=(px as isize + reach).min(SIDE as isize - 1) {
+                let (dx, dy) = (x as f64 - px, y as f64 - py);
+                let u = (dx * o.cos() + dy * o.sin()) / aspect;
+                let w = -dx * o.sin() + dy * o.cos();
+                let d = (u * u + w * w).sqrt();
+                let v = b * (1.0 - smoothstep(r - 0.6, r + 0.6, d));
+                let cell = &mut img[[y as usize, x as usize]];
+                *cell = cell.max(*cell + v);
+            }
+        }
+    }
+}
+
+/// Nearest-neighbour resample 150 -> s -> 150 (what resizing a small crop up to 150 does).
+fn blocky(img: &Array2<f64>, s: usize) -> Array2<f64> {
+    if s >= SIDE {
+        return img.clone();
+    }
+    let mut small = Array2::<f64>::zeros((s, s));
+    for y in 0..s {
+        for x in 0..s {
+            small[[y, x]] = img[[(y * SIDE) / s, (x * SIDE) / s]];
+        }
+    }
+    Array2::from_shape_fn((SIDE, SIDE), |(y, x)| {
+        small[[(y * s) / SIDE, (x * s) / SIDE]]
+    })
+}
+
+/// Quantise to multiples of `step` (the top level is the largest multiple that fits in 16 bits).
+fn quantize(img: &Array2<f64>, step: u16) -> Array2<u16> {
+    let st = step.max(1) as f64;
+    let levels = (65535.0 / st).floor();
+    img.mapv(|v| ((v.clamp(0.0, 1.0) * levels).round() * st) as u16)
+}
+
+/// Generate one pair (baseline, abnormality) for abnormality label 1..=4.
+fn make_pair(
+    label: u8,
+    seed: u64,
+    cfg: &SynthConfig,
+    fft: &std::sync::Arc<dyn rustfft::Fft<f64>>,
+) -> (Array2<u16>, Array2<u16>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let p = draw_patient(&mut rng);
+    let (field, field2) = power_law_fields(&mut rng, p.beta, fft);
+    let base = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + p.sd * field[y * SIDE + x]);
+    // Abnormality patches are cut around dense lesions: more varied tissue than the baselines.
+    let sd2 = p.sd * rng.gen_range(1.15..1.45);
+    let mut abn = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + sd2 * field2[y * SIDE + x]);
+    let malignant = label % 2 == 0;
+    let look = if rng.gen_bool(cfg.atypical.clamp(0.0, 1.0)) {
+        !malignant
+    } else {
+        malignant
+    };
+    let is_mass = label <= 2;
+    // Crop side in original pixels: small crops are magnified (and blocky), large ones shrunk.
+    let crop: f64 = if is_mass {
+        (rng.gen_range(90f64..320.0).ln()).exp()
+    } else {
+        rng.gen_range(60f64..260.0)
+    };
+    let scale = (150.0 / crop).sqrt().clamp(0.6, 1.6);
+    if is_mass {
+        add_mass(&mut abn, &mut rng, look, scale, &p);
+    } else {
+        add_calcifications(&mut abn, &mut rng, look, scale, &p);
+    }
+    let abn = blocky(&abn, crop.round() as usize);
+    (quantize(&base, p.step), quantize(&abn, p.step))
+}
+
+fn make_set(counts: [usize; 4], seed: u64, set_tag: u64, cfg: &SynthConfig) -> Result<PairedSet> {
+    let labels_ab: Vec<u8> = counts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &c)| std::iter::repeat_n(i as u8 + 1, c))
+        .collect();
+    let n_pairs = labels_ab.len();
+    let mut images = Array3::<u16>::zeros((2 * n_pairs, SIDE, SIDE));
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .clamp(1, 16);
+    let chunk = n_pairs.div_ceil(threads).max(1);
+    {
+        let slice = images
+            .as_slice_mut()
+            .ok_or_else(|| crate::Error::Other("image buffer not contiguous".into()))?;
+        let px = SIDE * SIDE;
+        std::thread::scope(|s| {
+            for (ci, part) in slice.chunks_mut(2 * px * chunk).enumerate() {
+                let labels_ab = &labels_ab;
+                s.spawn(move || {
+                    let fft = FftPlanner::<f64>::new().plan_fft_inverse(SIDE);
+                    for (j, pair) in part.chunks_mut(2 * px).enumerate() {
+                        let k = ci * chunk + j;
+                        let pair_seed = seed
+                            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                            .wrapping_add(set_tag.wrapping_mul(0xD1B5_4A32_D192_ED03))
+                            .wrapping_add(k as u64);
+                        let (b, a) = make_pair(labels_ab[k], pair_seed, cfg, &fft);
+                        pair[..px].copy_from_slice(b.as_slice().unwrap_or(&[]));
+                        pair[px..].copy_from_slice(a.as_slice().unwrap_or(&[]));
+                    }
+                });
+            }
+        });
+    }
+    let mut labels = Vec::with_capacity(2 * n_pairs);
+    for &l in &labels_ab {
+        labels.push(0);
+        labels.push(l);
+    }
+    Ok(PairedSet {
+        images,
+        labels,
+        images_path: Default::default(),
+        labels_path: Default::default(),
+    })
+}
+
+/// Generate the synthetic dataset (train and public test sets) in memory.
+pub fn generate(cfg: &SynthConfig) -> Result<Dataset> {
+    if !(cfg.scale > 0.0 && cfg.scale <= 10.0) {
+        return crate::error::invalid("scale", format!("{} must be in (0, 10]", cfg.scale));
+    }
+    let train = make_set(scaled_counts(TRAIN_COUNTS, cfg.scale), cfg.seed, 1, cfg)?;
+    let test = make_set(scaled_counts(TEST_COUNTS, cfg.scale), cfg.seed, 2, cfg)?;
+    Ok(Dataset {
+        name: "synthetic".into(),
+        dir: Default::default(),
+        train,
+        test: Some(test),
+    })
+}
+
+/// Generate and write the four course files into `out` (each written atomically).
+pub fn write(out: impl AsRef<Path>, cfg: &SynthConfig) -> Result<Dataset> {
+    let out = out.as_ref();
+    let mut ds = generate(cfg)?;
+    ds.save(out)?;
+    ds.dir = out.to_path_buf();
+    ds.train.images_path = out.join(crate::dataset::TRAIN_IMAGES);
+    ds.train.labels_path = out.join(crate::dataset::TRAIN_LABELS);
+    if let Some(t) = ds.test.as_mut() {
+        t.images_path = out.join(crate::dataset::TEST_IMAGES);
+        t.labels_path = out.join(crate::dataset::TEST_LABELS);
+    }
+    Ok(ds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_scale_counts_are_the_course_counts() {
+        assert_eq!(scaled_counts(TRAIN_COUNTS, 1.0).iter().sum::<usize>(), 2676);
+        assert_eq!(scaled_counts(TEST_COUNTS, 1.0).iter().sum::<usize>(), 336);
+        assert_eq!(scaled_counts(TRAIN_COUNTS, 0.1), [62, 60, 95, 51]);
+    }
+
+    #[test]
+    fn layout_order_and_pixels_look_like_the_course_files() {
+        let ds = generate(&SynthConfig {
+            seed: 3,
+            scale: 0.05,
+            ..Default::default()
+        })
+        .unwrap();
+        let train = &ds.train;
+        assert_eq!(
+            train.n_pairs(),
+            scaled_counts(TRAIN_COUNTS, 0.05).iter().sum::<usize>()
+        );
+        crate::dataset::check_pairing(&train.labels).unwrap();
+        let abn: Vec<u8> = train.labels.iter().skip(1).step_by(2).copied().collect();
+        assert!(
+            abn.windows(2).all(|w| w[0] <= w[1]),
+            "sorted by label like the course files"
+        );
+        let stats = crate::inspect::pixel_stats(train);
+        assert_eq!(stats.step, 16, "12-bit quantisation in the 16-bit range");
+        let mean = stats.mean / 65535.0;
+        assert!((0.55..0.66).contains(&mean), "mean intensity {mean}");
+        assert!(
+            (0.045..0.085).contains(&stats.within_sd_baseline),
+            "baseline sd {}",
+            stats.within_sd_baseline
+        );
+        assert!(
+            stats.within_sd_abnormality > stats.within_sd_baseline,
+            "lesions add structure"
+        );
+    }
+
+    /// The radially averaged power spectrum of the baselines falls as 1/f^beta, beta ~ 3.2
+    /// (Hann window, 4..50 cycles per patch), as measured on real patches.
+    #[test]
+    fn background_has_the_power_law_spectrum_of_breast_tissue() {
+        let ds = generate(&SynthConfig {
+            seed: 9,
+            scale: 0.02,
+            ..Default::default()
+        })
+        .unwrap();
+        let n = SIDE;
+        let mut planner = FftPlanner::<f64>::new();
+        let fft = planner.plan_fft_forward(n);
+        let hann: Vec<f64> = (0..n)
+            .map(|i| 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / (n - 1) as f64).cos())
+            .collect();
+        let mut betas = Vec::new();
+        for r in (0..ds.train.len()).step_by(2) {
+            let img = ds.train.image(r);
+            let mean = img.iter().map(|&v| v as f64).sum::<f64>() / (n * n) as f64;
+            let mut buf: Vec<Complex<f64>> = (0..n * n)
+                .map(|i| {
+                    Complex::new(
+                        (img[[i / n, i % n]] as f64 - mean) * hann[i / n] * hann[i % n],
+                        0.0,
+                    )
+                })
+                .collect();
+            fft.process(&mut buf);
+            let mut t = vec![Complex::new(0.0, 0.0); n * n];
+            for a in 0..n {
+                for b in 0..n {
+                    t[b * n + a] = buf[a * n + b];
+                }
+            }
+            fft.process(&mut t);
+            let mut sum = vec![0.0; 76];
+            let mut cnt = vec![0usize; 76];
+            for a in 0..n {
+                for b in 0..n {
+                    let fa = if a <= n / 2 {
+                        a as f64
+                    } else {
+                        a as f64 - n as f64
+                    };
+                    let fb = if b <= n / 2 {
+                        b as f64
+                    } else {
+                        b as f64 - n as f64
+                    };
+                    let f = (fa * fa + fb * fb).sqrt().round() as usize;
+                    if f < 76 {
+                        sum[f] += t[a * n + b].norm_sqr();
+                        cnt[f] += 1;
+                    }
+                }
+            }
+            let pts: Vec<(f64, f64)> = (4..=50)
+                .map(|f| ((f as f64).ln(), (sum[f] / cnt[f] as f64).ln()))
+                .collect();
+            let mx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
+            let my = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
+            let slope = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
+                / pts.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
+            betas.push(-slope);
+        }
+        let beta = betas.iter().sum::<f64>() / betas.len() as f64;
+        assert!((2.8..3.6).contains(&beta), "mean beta {beta}");
+    }
+
+    #[test]
+    fn same_seed_same_data_other_seed_other_data() {
+        let a = generate(&SynthConfig {
+            seed: 5,
+            scale: 0.02,
+            ..Default::default()
+        })
+        .unwrap();
+        let b = generate(&SynthConfig {
+            seed: 5,
+            scale: 0.02,
+            ..Default::default()
+        })
+        .unwrap();
+        let c = generate(&SynthConfig {
+            seed: 6,
+            scale: 0.02,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(a.train.images, b.train.images);
+        assert_ne!(a.train.images, c.train.images);
+    }
+}

@@ -1,0 +1,317 @@
+//! Experiment tables in the spirit of the seed's SCRATCH_1..6: one row per run with every
+//! hyper-parameter and the validation and test metrics, held as a polars DataFrame, persisted as
+//! CSV (atomically) and shown in notebooks as an HTML table.
+use crate::config::TrainConfig;
+use crate::display::{html_escape, Html};
+use crate::error::{Error, Result};
+use crate::evaluate::RunMetrics;
+use crate::train::History;
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn perr(e: PolarsError) -> Error {
+    Error::Other(format!("table: {e}"))
+}
+
+/// One row of an experiment table.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExperimentRow {
+    pub name: String,
+    pub task: String,
+    pub model: String,
+    pub cut: String,
+    pub adapter: String,
+    pub augment: String,
+    pub optimizer: String,
+    pub lr: f64,
+    pub batch_size: i64,
+    pub epochs: i64,
+    pub best_epoch: i64,
+    pub contrast: f64,
+    pub clahe: String,
+    pub balance: String,
+    pub class_weights: bool,
+    pub l2: f64,
+    pub dropout: f64,
+    pub seed: i64,
+    pub profile: String,
+    pub threshold: f64,
+    pub val_accuracy: f64,
+    pub val_loss: f64,
+    pub val_f2: f64,
+    pub val_auc: f64,
+    pub test_accuracy: f64,
+    pub test_loss: f64,
+    pub test_f2: f64,
+    pub test_auc: f64,
+    pub test_auc_lo: f64,
+    pub test_auc_hi: f64,
+    pub seconds: f64,
+}
+
+impl ExperimentRow {
+    /// The row of a finished run. Missing values (no test set, undefined AUC) are NaN.
+    pub fn from_run(
+        cfg: &TrainConfig,
+        history: Option<&History>,
+        m: &RunMetrics,
+        seconds: f64,
+    ) -> ExperimentRow {
+        let t = m.test.as_ref();
+        let nan = f64::NAN;
+        ExperimentRow {
+            name: cfg.name.clone(),
+            task: cfg.task.name().into(),
+            model: cfg.model.name().into(),
+            cut: cfg.cut.clone().unwrap_or_default(),
+            adapter: if cfg.model.is_pretrained() {
+                cfg.adapter.name().into()
+            } else {
+                String::new()
+            },
+            augment: cfg.augment.spec(),
+            optimizer: cfg.optimizer.name().into(),
+            lr: cfg.lr,
+            batch_size: cfg.batch_size as i64,
+            epochs: history.map(|h| h.epochs.len()).unwrap_or(cfg.epochs) as i64,
+            best_epoch: history.map(|h| h.best_epoch as i64).unwrap_or(0),
+            contrast: cfg.preprocess.contrast.map(|c| c as f64).unwrap_or(nan),
+            clahe: cfg
+                .preprocess
+                .clahe
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            balance: cfg.balance.name().into(),
+            class_weights: cfg.class_weights,
+            l2: cfg.l2,
+            dropout: cfg.dropout.unwrap_or(nan),
+            seed: cfg.seed as i64,
+            profile: cfg.profile.name().into(),
+            threshold: m.validation.threshold.unwrap_or(nan),
+            val_accuracy: m.validation.accuracy,
+            val_loss: m.validation.loss,
+            val_f2: m.validation.f2,
+            val_auc: m.validation.roc_auc,
+            test_accuracy: t.map_or(nan, |t| t.accuracy),
+            test_loss: t.map_or(nan, |t| t.loss),
+            test_f2: t.map_or(nan, |t| t.f2),
+            test_auc: t.map_or(nan, |t| t.roc_auc),
+            test_auc_lo: t.map_or(nan, |t| t.ci.roc_auc[0]),
+            test_auc_hi: t.map_or(nan, |t| t.ci.roc_auc[1]),
+            seconds,
+        }
+    }
+
+    fn to_frame(&self) -> Result<DataFrame> {
+        let nan_null = |v: f64| if v.is_nan() { None } else { Some(v) };
+        let s = |n: &str, v: &str| Column::new(n.into(), [v.to_string()]);
+        let f = |n: &str, v: f64| Column::new(n.into(), [nan_null(v)]);
+        let i = |n: &str, v: i64| Column::new(n.into(), [v]);
+        DataFrame::new_infer_height(vec![
+            s("name", &self.name),
+            s("task", &self.task),
+            s("model", &self.model),
+            s("cut", &self.cut),
+            s("adapter", &self.adapter),
+            s("augment", &self.augment),
+            s("optimizer", &self.optimizer),
+            f("lr", self.lr),
+            i("batch_size", self.batch_size),
+            i("epochs", self.epochs),
+            i("best_epoch", self.best_epoch),
+            f("contrast", self.contrast),
+            s("clahe", &self.clahe),
+            s("balance", &self.balance),
+            Column::new("class_weights".into(), [self.class_weights]),
+            f("l2", self.l2),
+            f("dropout", self.dropout),
+            i("seed", self.seed),
+            s("profile", &self.profile),
+            f("threshold", self.threshold),
+            f("val_accuracy", self.val_accuracy),
+            f("val_loss", self.val_loss),
+            f("val_f2", self.val_f2),
+            f("val_auc", self.val_auc),
+            f("test_accuracy", self.test_accuracy),
+            f("test_loss", self.test_loss),
+            f("test_f2", self.test_f2),
+            f("test_auc", self.test_auc),
+            f("test_auc_lo", self.test_auc_lo),
+            f("test_auc_hi", self.test_auc_hi),
+            f("seconds", self.seconds),
+        ])
+        .map_err(perr)
+    }
+}
+
+/// An experiment table: a polars DataFrame, optionally tied to a CSV file.
+#[derive(Debug, Clone)]
+pub struct ExperimentTable {
+    pub title: String,
+    pub df: DataFrame,
+    pub path: Option<PathBuf>,
+}
+
+/// The columns shown by default in notebooks (like the seed's tables).
+pub const DEFAULT_COLUMNS: &[&str] = &[
+    "name",
+    "model",
+    "cut",
+    "adapter",
+    "augment",
+    "optimizer",
+    "lr",
+    "epochs",
+    "best_epoch",
+    "contrast",
+    "balance",
+    "val_accuracy",
+    "val_loss",
+    "val_auc",
+    "test_accuracy",
+    "test_loss",
+    "test_f2",
+    "test_auc",
+    "test_auc_lo",
+    "test_auc_hi",
+];
+
+impl ExperimentTable {
+    /// An empty table.
+    pub fn new(title: impl Into<String>) -> Result<ExperimentTable> {
+        let df = ExperimentRow::default().to_frame()?.clear();
+        Ok(ExperimentTable {
+            title: title.into(),
+            df,
+            path: None,
+        })
+    }
+
+    /// Load a table from its CSV file, or start an empty one tied to that path.
+    pub fn open(path: impl AsRef<Path>, title: impl Into<String>) -> Result<ExperimentTable> {
+        let path = path.as_ref();
+        let mut t = ExperimentTable::new(title)?;
+        if path.exists() {
+            let schema = t.df.schema().clone();
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_schema(Some(schema))
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .and_then(|r| r.finish())
+                .map_err(|e| Error::bad_file(path, format!("not a mammo experiment table: {e}")))?;
+            t.df = df;
+        }
+        t.path = Some(path.to_path_buf());
+        Ok(t)
+    }
+
+    /// Add a row (replacing an earlier row of the same run name), and save when tied to a file.
+    pub fn add(&mut self, row: &ExperimentRow) -> Result<()> {
+        let keep = self
+            .df
+            .column("name")
+            .map_err(perr)?
+            .str()
+            .map_err(perr)?
+            .not_equal(row.name.as_str());
+        let kept = self.df.filter(&keep).map_err(perr)?;
+        self.df = kept.vstack(&row.to_frame()?).map_err(perr)?;
+        if self.path.is_some() {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.df.height()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.df.height() == 0
+    }
+
+    /// Write the CSV atomically.
+    pub fn save(&self) -> Result<()> {
+        let path = self.path.as_ref().ok_or_else(|| {
+            Error::invalid("table", "not tied to a file (use ExperimentTable::open)")
+        })?;
+        let mut df = self.df.clone();
+        crate::fsx::write_atomic(path, |w| {
+            CsvWriter::new(w)
+                .include_header(true)
+                .finish(&mut df)
+                .map_err(std::io::Error::other)
+        })
+    }
+
+    /// HTML of the given columns (all when `None`); floats with 3 decimals, nulls blank.
+    pub fn to_html(&self, columns: Option<&[&str]>) -> Html {
+        let names: Vec<String> = match columns {
+            Some(c) => c.iter().map(|s| s.to_string()).collect(),
+            None => self
+                .df
+                .get_column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+        let mut h = String::from("<table style=\"border-collapse:collapse;font-size:12px\">");
+        if !self.title.is_empty() {
+            h.push_str(&format!(
+                "<caption style=\"font-weight:bold;padding:4px\">{}</caption>",
+                html_escape(&self.title)
+            ));
+        }
+        h.push_str("<thead><tr>");
+        for n in &names {
+            h.push_str(&format!(
+                "<th style=\"border-bottom:1px solid #444;padding:2px 6px\">{}</th>",
+                html_escape(n)
+            ));
+        }
+        h.push_str("</tr></thead><tbody>");
+        for r in 0..self.df.height() {
+            h.push_str("<tr>");
+            for n in &names {
+                let cell = self
+                    .df
+                    .column(n)
+                    .ok()
+                    .and_then(|c| c.get(r).ok())
+                    .map(|v| fmt_value(&v))
+                    .unwrap_or_default();
+                h.push_str(&format!(
+                    "<td style=\"padding:2px 6px;text-align:right\">{}</td>",
+                    html_escape(&cell)
+                ));
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</tbody></table>");
+        Html(h)
+    }
+
+    /// Shown by evcxr when the table is a cell's value.
+    pub fn evcxr_display(&self) {
+        self.to_html(Some(DEFAULT_COLUMNS)).evcxr_display();
+    }
+}
+
+fn fmt_value(v: &AnyValue) -> String {
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Float64(f) if f.is_nan() => String::new(),
+        AnyValue::Float64(f) if f.abs() < 0.01 && *f != 0.0 => format!("{f:.0e}"),
+        AnyValue::Float64(f) => format!("{f:.3}"),
+        AnyValue::Float32(f) => format!("{f:.3}"),
+        AnyValue::Boolean(b) => if *b { "yes" } else { "" }.to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl std::fmt::Display for ExperimentTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.df)
+    }
+}
