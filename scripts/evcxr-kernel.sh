@@ -12,6 +12,13 @@ conn="${1:?usage: evcxr-kernel.sh CONNECTION_FILE}"
 evcxr="${MAMMO_EVCXR:-evcxr_jupyter}"
 base="${MAMMO_EVCXR_DIR:-${MAMMO_CACHE:-$HOME/.cache/mammo}/evcxr}"
 mkdir -p "$base"
+# evcxr loads each cell as a shared library linked against the toolchain's libstd-*.so and relies
+# on a relative rpath to find it, which breaks when the build dir and the toolchain share a deep
+# prefix (e.g. both under $HOME). Put the toolchain's lib dir on the loader path instead.
+if sysroot="$(rustc --print sysroot 2>/dev/null)"; then
+  host="$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')"
+  export LD_LIBRARY_PATH="$sysroot/lib/rustlib/$host/lib:$sysroot/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 for i in 0 1 2 3 4 5 6 7; do
   exec {fd}>"$base/slot-$i.lock"
   if flock -n "$fd"; then

@@ -107,6 +107,15 @@ enum Cmd {
         #[arg(long, default_value = "auto")]
         device: String,
     },
+    /// Measure the scratch CNN's training and inference throughput (images/s) on random batches.
+    Bench {
+        #[arg(long, default_value = "auto")]
+        device: String,
+        #[arg(long, default_value_t = 32)]
+        batch_size: i64,
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+    },
     /// Average-voting ensemble of runs (seed §7): writes predictions.csv and metrics.json.
     Ensemble {
         #[arg(long, num_args = 1.., required = true)]
@@ -436,6 +445,13 @@ fn cmd_features(
     Ok(())
 }
 
+fn cmd_bench(device: String, batch_size: i64, steps: usize) -> mammo::Result<()> {
+    let device = mammo::device::parse_device(&device)?;
+    let r = mammo::bench::scratch_throughput(device, batch_size, steps)?;
+    println!("{}", serde_json::to_string(&r).map_err(|e| mammo::Error::Other(e.to_string()))?);
+    Ok(())
+}
+
 fn cmd_summary(
     model: String,
     cut: Option<String>,
@@ -514,6 +530,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
         Cmd::Train(a) => cmd_train(a),
         Cmd::Evaluate { run, data, tta } => cmd_evaluate(run, data, tta),
         Cmd::Ensemble { runs, out, force } => cmd_ensemble(runs, out, force),
+        Cmd::Bench { device, batch_size, steps } => cmd_bench(device, batch_size, steps),
         Cmd::Features {
             model,
             cut,

@@ -23,8 +23,9 @@ static INIT: OnceLock<InitState> = OnceLock::new();
 
 /// Directory of the libtorch that this process has loaded, read from `/proc/self/maps`.
 fn loaded_libtorch_dir() -> Option<PathBuf> {
-    // Touch libtorch so that it is surely mapped.
-    let _ = tch::utils::has_cuda();
+    // No torch call may happen before the CUDA library is loaded: libtorch caches its CUDA hooks
+    // on first use, and a call made before libtorch_cuda.so registers them would pin "no CUDA"
+    // for the life of the process. libtorch_cpu.so is mapped already (a load-time dependency).
     let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
     maps.lines()
         .filter_map(|l| l.split_whitespace().nth(5))

@@ -12,6 +12,7 @@
 pub mod augment;
 pub mod backbones;
 pub mod batch;
+pub mod bench;
 pub mod config;
 pub mod dataset;
 pub mod device;
