@@ -29,6 +29,7 @@ data: build
 	else $(MAMMO) synth --out data/synthetic --seed 42; fi
 
 test: build
+	@bash scripts/ensure-chromium.sh
 	$(CARGO) test --workspace --no-fail-fast
 
 demo: data

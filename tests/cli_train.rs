@@ -329,3 +329,44 @@ fn bad_training_input_gives_clear_errors() {
         common::stderr(&o)
     );
 }
+
+#[test]
+fn explain_writes_a_grad_cam_png() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("r");
+    let o = train(
+        &run,
+        &["--task", "mass-calc", "--model", "scratch", "--epochs", "1"],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let preds = std::fs::read_to_string(run.join("predictions.csv")).unwrap();
+    let index = preds
+        .lines()
+        .find(|l| l.starts_with("test,"))
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let png = tmp.path().join("cam.png");
+    common::run_ok(
+        common::mammo()
+            .args(["explain", "--run"])
+            .arg(&run)
+            .args(["--set", "test", "--index", &index, "--out"])
+            .arg(&png),
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    // IHDR: width 300, height 150.
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 300);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 150);
+    let o = common::mammo()
+        .args(["explain", "--run"])
+        .arg(&run)
+        .args(["--set", "test", "--index", "0", "--out"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && common::stderr(&o).contains("baseline row"));
+}

@@ -117,6 +117,62 @@ fn notebook_00_setup() {
         "no inline chart (image/svg+xml or image/png)"
     );
     assert!(html_has_figure("00_setup"), "exported HTML lacks the chart");
+    charts_render_in_chromium("00_setup");
+}
+
+/// Open an exported report in headless Chromium and check, from a screenshot, that the chart
+/// rendered: enough non-white pixels, and pixels in the chart line's colour (plotters' first
+/// palette colour, RGB 31,119,180).
+fn charts_render_in_chromium(name: &str) {
+    let html = build().join("test-reports").join(format!("{name}.html"));
+    let shot = build().join("test-reports").join(format!("{name}.png"));
+    let profile = tempfile::tempdir().unwrap();
+    let status = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1100,2600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", html.display()))
+        .status()
+        .expect("chromium (installed by scripts/ensure-chromium.sh, run by `make test`)");
+    assert!(status.success(), "chromium failed");
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let ch = info.color_type.samples();
+    let px = &buf[..info.buffer_size()];
+    let (mut non_white, mut line) = (0usize, 0usize);
+    for p in px.chunks(ch) {
+        if p[0] < 240 || p[1] < 240 || p[2] < 240 {
+            non_white += 1;
+        }
+        if (p[0] as i32 - 31).abs() <= 10
+            && (p[1] as i32 - 119).abs() <= 10
+            && (p[2] as i32 - 180).abs() <= 10
+        {
+            line += 1;
+        }
+    }
+    let total = px.len() / ch;
+    assert!(
+        non_white * 50 > total,
+        "{name}: the page looks blank ({non_white} of {total} pixels non-white)"
+    );
+    assert!(
+        line > 300,
+        "{name}: the chart's line colour is not on the page ({line} pixels)"
+    );
 }
 
 #[test]
@@ -134,4 +190,68 @@ fn notebook_01_data() {
         figures(&nb)
     );
     assert!(html_has_figure("01_data"));
+}
+
+#[test]
+fn notebook_02_scratch() {
+    let nb = execute("02_scratch");
+    let text = text_of(&nb);
+    assert!(text.contains("Total params: 3,452,545"), "{text}");
+    assert!(text.contains("SCRATCH_BM_V6"), "{text}");
+    assert!(
+        figures(&nb) >= 4,
+        "curves and confusion matrices expected, found {}",
+        figures(&nb)
+    );
+    let html = std::fs::read_to_string(build().join("test-reports/02_scratch.html")).unwrap();
+    assert!(
+        html.contains("<table") && html.contains("SCRATCH_4"),
+        "experiment table missing from the report"
+    );
+}
+
+#[test]
+fn notebook_03_pretrained() {
+    let nb = execute("03_pretrained");
+    let text = text_of(&nb);
+    assert!(
+        text.contains("Total params: 18,910,023"),
+        "the seed's VGG16 model summary: {text}"
+    );
+    assert!(
+        text.contains("paired by seed"),
+        "adapter comparison verdict missing: {text}"
+    );
+}
+
+#[test]
+fn notebook_04_siamese() {
+    let nb = execute("04_siamese");
+    let text = text_of(&nb);
+    assert!(text.contains("Total params: 3,977,345"), "{text}");
+    assert!(
+        text.contains("paired bootstrap"),
+        "Siamese vs single-image comparison missing: {text}"
+    );
+    assert!(figures(&nb) >= 3);
+}
+
+#[test]
+fn notebook_05_ensemble() {
+    let nb = execute("05_ensemble");
+    let text = text_of(&nb);
+    assert!(text.contains("ENSEMBLE"), "{text}");
+    assert!(figures(&nb) >= 2, "confusion matrix and ROC chart expected");
+}
+
+#[test]
+fn notebook_06_real_mias() {
+    let nb = execute("06_real_mias");
+    let text = text_of(&nb);
+    assert!(text.contains("3-fold cross-validation"), "{text}");
+    assert!(
+        text.contains("pooled out-of-fold: n=81"),
+        "every MIAS pair predicted once: {text}"
+    );
+    assert!(figures(&nb) >= 2);
 }

@@ -107,6 +107,22 @@ enum Cmd {
         #[arg(long, default_value = "auto")]
         device: String,
     },
+    /// Grad-CAM of one patch: where the run's model looked. Writes a PNG (patch | heat-map overlay).
+    Explain {
+        #[arg(long)]
+        run: PathBuf,
+        /// validation or test.
+        #[arg(long, default_value = "test")]
+        set: String,
+        /// Row of the abnormality patch in that set's source file (as in predictions.csv).
+        #[arg(long)]
+        index: usize,
+        #[arg(long)]
+        out: PathBuf,
+        /// Dataset (default: the one the run was trained on).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Measure the scratch CNN's training and inference throughput (images/s) on random batches.
     Bench {
         #[arg(long, default_value = "auto")]
@@ -445,10 +461,68 @@ fn cmd_features(
     Ok(())
 }
 
+fn cmd_explain(
+    run_dir: PathBuf,
+    set: String,
+    index: usize,
+    out: PathBuf,
+    data: Option<PathBuf>,
+) -> mammo::Result<()> {
+    let mut run = mammo::run::load(&run_dir)?;
+    let cfg = run.config.clone();
+    let ds = Dataset::load(data.as_ref().unwrap_or(&cfg.data))?;
+    let rd = mammo::train::prepare(&cfg, &ds)?;
+    let pset = match set.as_str() {
+        "test" => rd
+            .test_set
+            .as_ref()
+            .ok_or_else(|| mammo::Error::invalid("set", "the dataset has no test set"))?,
+        "validation" => &rd.train_set,
+        o => {
+            return Err(mammo::Error::invalid(
+                "set",
+                format!("'{o}': expected validation or test"),
+            ))
+        }
+    };
+    if index >= pset.len() {
+        return Err(mammo::Error::invalid(
+            "index",
+            format!(
+                "{index} is beyond the {} images of the {set} file",
+                pset.len()
+            ),
+        ));
+    }
+    if index % 2 == 0 {
+        return Err(mammo::Error::invalid("index", format!("{index} is a baseline row: abnormality patches are at odd rows (as in predictions.csv)")));
+    }
+    let sample = mammo::Sample {
+        row: index,
+        label: cfg.task.relabel(pset.labels[index])?,
+    };
+    let model = run.load_model()?;
+    let cam = mammo::gradcam::grad_cam(model, pset, sample)?;
+    let png = mammo::gradcam::side_by_side_png(pset, &cam)?;
+    png.save(&out)?;
+    let names = cfg.task.class_names();
+    println!(
+        "wrote {}: row {index}, true {}, predicted {} (p = {:.3})",
+        out.display(),
+        names.get(cam.label as usize).unwrap_or(&"?"),
+        names.get(cam.predicted as usize).unwrap_or(&"?"),
+        cam.probability
+    );
+    Ok(())
+}
+
 fn cmd_bench(device: String, batch_size: i64, steps: usize) -> mammo::Result<()> {
     let device = mammo::device::parse_device(&device)?;
     let r = mammo::bench::scratch_throughput(device, batch_size, steps)?;
-    println!("{}", serde_json::to_string(&r).map_err(|e| mammo::Error::Other(e.to_string()))?);
+    println!(
+        "{}",
+        serde_json::to_string(&r).map_err(|e| mammo::Error::Other(e.to_string()))?
+    );
     Ok(())
 }
 
@@ -530,7 +604,18 @@ fn run(cli: Cli) -> mammo::Result<()> {
         Cmd::Train(a) => cmd_train(a),
         Cmd::Evaluate { run, data, tta } => cmd_evaluate(run, data, tta),
         Cmd::Ensemble { runs, out, force } => cmd_ensemble(runs, out, force),
-        Cmd::Bench { device, batch_size, steps } => cmd_bench(device, batch_size, steps),
+        Cmd::Bench {
+            device,
+            batch_size,
+            steps,
+        } => cmd_bench(device, batch_size, steps),
+        Cmd::Explain {
+            run,
+            set,
+            index,
+            out,
+            data,
+        } => cmd_explain(run, set, index, out, data),
         Cmd::Features {
             model,
             cut,

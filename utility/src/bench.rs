@@ -30,11 +30,20 @@ pub fn scratch_throughput(device: Device, batch_size: i64, steps: usize) -> Resu
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
     let m = ScratchCnn::new(&vs.root(), &ScratchConfig::default())?;
-    let mut opt = nn::Adam { eps: 1e-7, ..Default::default() }.build(&vs, 1e-3)?;
+    let mut opt = nn::Adam {
+        eps: 1e-7,
+        ..Default::default()
+    }
+    .build(&vs, 1e-3)?;
     let x = Tensor::rand([batch_size, 1, 150, 150], (Kind::Float, device));
-    let y = Tensor::rand([batch_size], (Kind::Float, device)).ge(0.5).to_kind(Kind::Float);
+    let y = Tensor::rand([batch_size], (Kind::Float, device))
+        .ge(0.5)
+        .to_kind(Kind::Float);
     let mut step = || {
-        let loss = m.forward_t(&x, true).squeeze_dim(1).binary_cross_entropy_with_logits::<Tensor>(&y, None, None, tch::Reduction::Mean);
+        let loss = m
+            .forward_t(&x, true)
+            .squeeze_dim(1)
+            .binary_cross_entropy_with_logits::<Tensor>(&y, None, None, tch::Reduction::Mean);
         opt.backward_step(&loss);
     };
     for _ in 0..5 {

@@ -300,12 +300,15 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// Data sizes of the profile: (max train, max validation, max test) samples.
+    /// Data sizes of the profile: (max train, max validation, max test) samples. The quick
+    /// profile trains pretrained backbones (a VGG16 forward pass costs ~20x the scratch CNN's)
+    /// on fewer patches so that the CPU demo stays within minutes.
     pub fn limits(&self) -> (Option<usize>, Option<usize>, Option<usize>) {
-        match self.profile {
-            Profile::Smoke => (Some(64), Some(32), Some(48)),
-            Profile::Quick => (Some(800), Some(240), None),
-            Profile::Full => (None, None, None),
+        match (self.profile, self.model.is_pretrained()) {
+            (Profile::Smoke, _) => (Some(64), Some(32), Some(48)),
+            (Profile::Quick, false) => (Some(800), Some(240), None),
+            (Profile::Quick, true) => (Some(300), Some(120), None),
+            (Profile::Full, _) => (None, None, None),
         }
     }
 }

@@ -172,3 +172,18 @@ pub fn pick_examples(samples: &[Sample], probs: &[f64], threshold: f64) -> Vec<S
     }
     out
 }
+
+/// A PNG of the patch (gray) and its Grad-CAM overlay side by side (300x150).
+pub fn side_by_side_png(set: &PairedSet, cam: &Cam) -> Result<crate::display::PngImage> {
+    let gray = to_display(set.image(cam.row), Window::Auto);
+    let over = overlay(set, cam, 0.6);
+    let mut px = Vec::with_capacity(SIDE * SIDE * 6);
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            let g = gray[y * SIDE + x];
+            px.extend_from_slice(&[g, g, g]);
+        }
+        px.extend_from_slice(&over[y * SIDE * 3..(y + 1) * SIDE * 3]);
+    }
+    crate::display::encode_rgb_png(2 * SIDE as u32, SIDE as u32, &px)
+}

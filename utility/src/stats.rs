@@ -1,6 +1,7 @@
 //! Comparisons that hold: repeated seeds with mean, sd and a t interval, and paired tests of two
 //! models on the same patches (paired bootstrap of the ROC AUC difference).
 use crate::error::{Error, Result};
+use crate::evaluate::Predictions;
 use crate::run::Run;
 use rand::{Rng, SeedableRng};
 
@@ -169,13 +170,41 @@ pub fn paired_bootstrap_auc(
 /// Compare two runs' ROC AUC on the same patches of `set` (`validation` or `test`) with a paired
 /// bootstrap (2000 resamples).
 pub fn compare_runs(a: &Run, b: &Run, set: &str, seed: u64) -> Result<Comparison> {
-    let key = |r: &Run| {
-        let mut v: Vec<(usize, u8, f64)> = r
-            .predictions
+    compare_on_set(
+        &a.config.name,
+        &a.predictions,
+        &b.config.name,
+        &b.predictions,
+        set,
+        seed,
+    )
+}
+
+/// Compare two sets of test predictions (e.g. pooled cross-validation predictions).
+pub fn compare_predictions(
+    a_name: &str,
+    a: &Predictions,
+    b_name: &str,
+    b: &Predictions,
+    seed: u64,
+) -> Result<Comparison> {
+    compare_on_set(a_name, a, b_name, b, "test", seed)
+}
+
+fn compare_on_set(
+    a_name: &str,
+    a: &Predictions,
+    b_name: &str,
+    b: &Predictions,
+    set: &str,
+    seed: u64,
+) -> Result<Comparison> {
+    let key = |p: &Predictions| {
+        let mut v: Vec<(usize, u8, f64)> = p
             .rows
             .iter()
-            .filter(|p| p.set == set)
-            .map(|p| (p.index, p.label, p.probs[0]))
+            .filter(|r| r.set == set)
+            .map(|r| (r.index, r.label, r.probs[0]))
             .collect();
         v.sort_by_key(|x| x.0);
         v
@@ -187,7 +216,7 @@ pub fn compare_runs(a: &Run, b: &Run, set: &str, seed: u64) -> Result<Comparison
     {
         return Err(Error::invalid(
             "comparison",
-            format!("{} and {} did not predict the same {set} patches (train both on the same data, seed and profile)", a.config.name, b.config.name),
+            format!("{a_name} and {b_name} did not predict the same {set} patches (train both on the same data, seed and profile)"),
         ));
     }
     let labels: Vec<u8> = ka.iter().map(|x| x.1).collect();
@@ -195,8 +224,8 @@ pub fn compare_runs(a: &Run, b: &Run, set: &str, seed: u64) -> Result<Comparison
     let pb: Vec<f64> = kb.iter().map(|x| x.2).collect();
     let (d, ci, p) = paired_bootstrap_auc(&labels, &pa, &pb, 2000, seed)?;
     Ok(Comparison {
-        a: a.config.name.clone(),
-        b: b.config.name.clone(),
+        a: a_name.to_string(),
+        b: b_name.to_string(),
         metric: format!("{set} ROC AUC, n = {}", labels.len()),
         a_value: crate::metrics::roc_auc(&labels, &pa)?,
         b_value: crate::metrics::roc_auc(&labels, &pb)?,
