@@ -64,7 +64,13 @@ fn init_state() -> &'static InitState {
             Some(d) => {
                 let p = d.join("libtorch_cuda.so");
                 if p.exists() {
-                    dlopen_global(&p)
+                    dlopen_global(&p).map_err(|e| {
+                        if e.contains("cannot open shared object file") {
+                            format!("CPU-only setup (the CUDA libraries libtorch_cuda.so needs are not installed: {e})")
+                        } else {
+                            e
+                        }
+                    })
                 } else {
                     Err(format!("{} not present (CPU-only libtorch)", p.display()))
                 }
