@@ -144,11 +144,14 @@ impl ExperimentRow {
     }
 }
 
-/// An experiment table: a polars DataFrame, optionally tied to a CSV file.
+/// An experiment table: its rows, optionally tied to a CSV file. The polars DataFrame is built
+/// on demand ([`ExperimentTable::dataframe`]) and never kept between calls: a notebook keeps the
+/// table across cells, and each evcxr cell is a separate shared library with its own copy of
+/// polars' hashing state, so a DataFrame made in one cell cannot look up its columns in another.
 #[derive(Debug, Clone)]
 pub struct ExperimentTable {
     pub title: String,
-    pub df: DataFrame,
+    pub rows: Vec<ExperimentRow>,
     pub path: Option<PathBuf>,
 }
 
@@ -176,13 +179,82 @@ pub const DEFAULT_COLUMNS: &[&str] = &[
     "test_auc_hi",
 ];
 
+fn rows_from_frame(df: &DataFrame) -> Result<Vec<ExperimentRow>> {
+    let col = |n: &str| df.column(n).map_err(perr);
+    let s = |n: &str, i: usize| -> Result<String> {
+        Ok(match col(n)?.get(i).map_err(perr)? {
+            AnyValue::String(v) => v.to_string(),
+            AnyValue::StringOwned(v) => v.to_string(),
+            AnyValue::Null => String::new(),
+            o => o.to_string(),
+        })
+    };
+    let f = |n: &str, i: usize| -> Result<f64> {
+        Ok(match col(n)?.get(i).map_err(perr)? {
+            AnyValue::Float64(v) => v,
+            AnyValue::Float32(v) => v as f64,
+            AnyValue::Int64(v) => v as f64,
+            _ => f64::NAN,
+        })
+    };
+    let int = |n: &str, i: usize| -> Result<i64> {
+        Ok(match col(n)?.get(i).map_err(perr)? {
+            AnyValue::Int64(v) => v,
+            AnyValue::Int32(v) => v as i64,
+            _ => 0,
+        })
+    };
+    let b = |n: &str, i: usize| -> Result<bool> {
+        Ok(matches!(
+            col(n)?.get(i).map_err(perr)?,
+            AnyValue::Boolean(true)
+        ))
+    };
+    (0..df.height())
+        .map(|i| {
+            Ok(ExperimentRow {
+                name: s("name", i)?,
+                task: s("task", i)?,
+                model: s("model", i)?,
+                cut: s("cut", i)?,
+                adapter: s("adapter", i)?,
+                augment: s("augment", i)?,
+                optimizer: s("optimizer", i)?,
+                lr: f("lr", i)?,
+                batch_size: int("batch_size", i)?,
+                epochs: int("epochs", i)?,
+                best_epoch: int("best_epoch", i)?,
+                contrast: f("contrast", i)?,
+                clahe: s("clahe", i)?,
+                balance: s("balance", i)?,
+                class_weights: b("class_weights", i)?,
+                l2: f("l2", i)?,
+                dropout: f("dropout", i)?,
+                seed: int("seed", i)?,
+                profile: s("profile", i)?,
+                threshold: f("threshold", i)?,
+                val_accuracy: f("val_accuracy", i)?,
+                val_loss: f("val_loss", i)?,
+                val_f2: f("val_f2", i)?,
+                val_auc: f("val_auc", i)?,
+                test_accuracy: f("test_accuracy", i)?,
+                test_loss: f("test_loss", i)?,
+                test_f2: f("test_f2", i)?,
+                test_auc: f("test_auc", i)?,
+                test_auc_lo: f("test_auc_lo", i)?,
+                test_auc_hi: f("test_auc_hi", i)?,
+                seconds: f("seconds", i)?,
+            })
+        })
+        .collect()
+}
+
 impl ExperimentTable {
     /// An empty table.
     pub fn new(title: impl Into<String>) -> Result<ExperimentTable> {
-        let df = ExperimentRow::default().to_frame()?.clear();
         Ok(ExperimentTable {
             title: title.into(),
-            df,
+            rows: Vec::new(),
             path: None,
         })
     }
@@ -192,14 +264,14 @@ impl ExperimentTable {
         let path = path.as_ref();
         let mut t = ExperimentTable::new(title)?;
         if path.exists() {
-            let schema = t.df.schema().clone();
+            let schema = ExperimentRow::default().to_frame()?.schema().clone();
             let df = CsvReadOptions::default()
                 .with_has_header(true)
                 .with_schema(Some(schema))
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(|r| r.finish())
                 .map_err(|e| Error::bad_file(path, format!("not a mammo experiment table: {e}")))?;
-            t.df = df;
+            t.rows = rows_from_frame(&df).map_err(|e| Error::bad_file(path, e.to_string()))?;
         }
         t.path = Some(path.to_path_buf());
         Ok(t)
@@ -207,15 +279,8 @@ impl ExperimentTable {
 
     /// Add a row (replacing an earlier row of the same run name), and save when tied to a file.
     pub fn add(&mut self, row: &ExperimentRow) -> Result<()> {
-        let keep = self
-            .df
-            .column("name")
-            .map_err(perr)?
-            .str()
-            .map_err(perr)?
-            .not_equal(row.name.as_str());
-        let kept = self.df.filter(&keep).map_err(perr)?;
-        self.df = kept.vstack(&row.to_frame()?).map_err(perr)?;
+        self.rows.retain(|r| r.name != row.name);
+        self.rows.push(row.clone());
         if self.path.is_some() {
             self.save()?;
         }
@@ -223,10 +288,19 @@ impl ExperimentTable {
     }
 
     pub fn len(&self) -> usize {
-        self.df.height()
+        self.rows.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.df.height() == 0
+        self.rows.is_empty()
+    }
+
+    /// The table as a polars DataFrame (built now; don't keep it across notebook cells).
+    pub fn dataframe(&self) -> Result<DataFrame> {
+        let mut df = ExperimentRow::default().to_frame()?.clear();
+        for r in &self.rows {
+            df = df.vstack(&r.to_frame()?).map_err(perr)?;
+        }
+        Ok(df)
     }
 
     /// Write the CSV atomically.
@@ -234,7 +308,7 @@ impl ExperimentTable {
         let path = self.path.as_ref().ok_or_else(|| {
             Error::invalid("table", "not tied to a file (use ExperimentTable::open)")
         })?;
-        let mut df = self.df.clone();
+        let mut df = self.dataframe()?;
         crate::fsx::write_atomic(path, |w| {
             CsvWriter::new(w)
                 .include_header(true)
@@ -245,10 +319,18 @@ impl ExperimentTable {
 
     /// HTML of the given columns (all when `None`); floats with 3 decimals, nulls blank.
     pub fn to_html(&self, columns: Option<&[&str]>) -> Html {
+        let df = match self.dataframe() {
+            Ok(d) => d,
+            Err(e) => {
+                return Html(format!(
+                    "<p>table unavailable: {}</p>",
+                    html_escape(&e.to_string())
+                ))
+            }
+        };
         let names: Vec<String> = match columns {
             Some(c) => c.iter().map(|s| s.to_string()).collect(),
-            None => self
-                .df
+            None => df
                 .get_column_names()
                 .iter()
                 .map(|s| s.to_string())
@@ -269,11 +351,10 @@ impl ExperimentTable {
             ));
         }
         h.push_str("</tr></thead><tbody>");
-        for r in 0..self.df.height() {
+        for r in 0..df.height() {
             h.push_str("<tr>");
             for n in &names {
-                let cell = self
-                    .df
+                let cell = df
                     .column(n)
                     .ok()
                     .and_then(|c| c.get(r).ok())
@@ -294,6 +375,11 @@ impl ExperimentTable {
     pub fn evcxr_display(&self) {
         self.to_html(Some(DEFAULT_COLUMNS)).evcxr_display();
     }
+
+    /// Show the table inline (in a notebook).
+    pub fn show(&self) {
+        self.to_html(Some(DEFAULT_COLUMNS)).show();
+    }
 }
 
 fn fmt_value(v: &AnyValue) -> String {
@@ -312,6 +398,43 @@ fn fmt_value(v: &AnyValue) -> String {
 
 impl std::fmt::Display for ExperimentTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.df)
+        match self.dataframe() {
+            Ok(df) => write!(f, "{df}"),
+            Err(e) => write!(f, "table unavailable: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, auc: f64) -> ExperimentRow {
+        ExperimentRow {
+            name: name.into(),
+            task: "mass-calc".into(),
+            model: "scratch".into(),
+            val_auc: auc,
+            test_auc: f64::NAN,
+            lr: 0.001,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rows_accumulate_persist_and_replace_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        let mut t = ExperimentTable::open(&p, "t").unwrap();
+        t.add(&row("A", 0.7)).unwrap();
+        t.add(&row("B", 0.8)).unwrap();
+        assert_eq!(t.len(), 2);
+        let mut again = ExperimentTable::open(&p, "t").unwrap();
+        assert_eq!(again.len(), 2);
+        again.add(&row("A", 0.9)).unwrap();
+        again.add(&row("C", 0.6)).unwrap();
+        assert_eq!(again.len(), 3, "A replaced, C added");
+        let html = again.to_html(None).0;
+        assert!(html.contains("0.900") && !html.contains("0.700"), "{html}");
     }
 }
