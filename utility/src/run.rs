@@ -189,23 +189,7 @@ impl Run {
 
     /// A short text report: validation and test metrics with 95% intervals.
     pub fn report(&self) -> String {
-        let f = |name: &str, m: &SetMetrics| {
-            format!(
-                "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]  AUC {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
-                m.n,
-                m.accuracy,
-                m.ci.accuracy[0],
-                m.ci.accuracy[1],
-                m.f2,
-                m.ci.f2[0],
-                m.ci.f2[1],
-                m.roc_auc,
-                m.ci.roc_auc[0],
-                m.ci.roc_auc[1],
-                m.loss,
-                m.threshold.map(|t| format!("  threshold {t:.3}")).unwrap_or_default()
-            )
-        };
+        let f = set_line;
         let mut s = format!(
             "{} ({} on {}, {:.0} s)\n",
             self.config.name,
@@ -275,7 +259,7 @@ impl CrossValidation {
         let (m, sd) = self.auc_mean_sd();
         let p = &self.pooled_metrics;
         format!(
-            "{} — {}-fold cross-validation ({} on {})\nfold AUCs: {}\nAUC mean {:.3} ± {:.3} (sd over folds)\npooled out-of-fold: n={} acc {:.3} [{:.3}, {:.3}]  AUC {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]",
+            "{} — {}-fold cross-validation ({} on {})\nfold AUCs: {}\nAUC mean {:.3} ± {:.3} (sd over folds)\n{}",
             self.config.name,
             self.k,
             self.config.model.name(),
@@ -283,18 +267,28 @@ impl CrossValidation {
             self.folds.iter().map(|f| format!("{:.3}", f.roc_auc)).collect::<Vec<_>>().join(", "),
             m,
             sd,
-            p.n,
-            p.accuracy,
-            p.ci.accuracy[0],
-            p.ci.accuracy[1],
-            p.roc_auc,
-            p.ci.roc_auc[0],
-            p.ci.roc_auc[1],
-            p.f2,
-            p.ci.f2[0],
-            p.ci.f2[1]
+            set_line("pooled out-of-fold:", p)
         )
     }
+}
+
+/// One line of a report: a set's size and metrics with their 95% intervals.
+fn set_line(name: &str, m: &SetMetrics) -> String {
+    format!(
+        "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]  AUC {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
+        m.n,
+        m.accuracy,
+        m.ci.accuracy[0],
+        m.ci.accuracy[1],
+        m.f2,
+        m.ci.f2[0],
+        m.ci.f2[1],
+        m.roc_auc,
+        m.ci.roc_auc[0],
+        m.ci.roc_auc[1],
+        m.loss,
+        m.threshold.map(|t| format!("  threshold {t:.3}")).unwrap_or_default()
+    )
 }
 
 /// Stratified k-fold cross-validation of a configuration on a dataset's training file (for small
