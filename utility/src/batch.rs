@@ -105,6 +105,7 @@ pub struct Batches<'a> {
 }
 
 impl<'a> Batches<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         set: &'a PairedSet,
         samples: &'a [Sample],

@@ -167,7 +167,7 @@ pub fn pixel_histogram(set: &PairedSet, max_images: usize, bins: usize) -> Resul
     let edges: Vec<f64> = (0..=bins)
         .map(|i| lo + (hi - lo) * i as f64 / bins as f64)
         .collect();
-    let mut counts = vec![vec![0f64; bins], vec![0f64; bins]];
+    let mut counts = [vec![0f64; bins], vec![0f64; bins]];
     for &r in &rows {
         let which = r % 2;
         for &v in set.image(r).iter() {

@@ -143,6 +143,9 @@ fn seg_dist(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     (((p.0 - qx).powi(2) + (p.1 - qy).powi(2)).sqrt(), t)
 }
 
+/// A spicule: from a point on the margin, to its tip, with a width.
+type Spicule = ((f64, f64), (f64, f64), f64);
+
 /// Add a mass. `malignant_look` selects the irregular, ill-defined, spiculated appearance.
 fn add_mass(
     img: &mut Array2<f64>,
@@ -184,7 +187,7 @@ fn add_mass(
     } else {
         rng.gen_range(0.8..2.0)
     };
-    let spicules: Vec<((f64, f64), (f64, f64), f64)> = if malignant_look {
+    let spicules: Vec<Spicule> = if malignant_look {
         let n = rng.gen_range(6..16);
         (0..n)
             .map(|_| {
@@ -327,7 +330,7 @@ fn make_pair(
     // Abnormality patches are cut around dense lesions: more varied tissue than the baselines.
     let sd2 = p.sd * rng.gen_range(1.15..1.45);
     let mut abn = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + sd2 * field2[y * SIDE + x]);
-    let malignant = label % 2 == 0;
+    let malignant = label.is_multiple_of(2);
     let look = if rng.gen_bool(cfg.atypical.clamp(0.0, 1.0)) {
         !malignant
     } else {

@@ -82,7 +82,7 @@ impl Task {
         }
         Ok(match self {
             Task::MassCalc | Task::Siamese => u8::from(label >= 3),
-            Task::BenignMalignant => u8::from(label % 2 == 0),
+            Task::BenignMalignant => u8::from(label.is_multiple_of(2)),
             Task::FourClass => label - 1,
         })
     }

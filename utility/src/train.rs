@@ -563,7 +563,7 @@ pub fn fit(
             let logits = model.logits(&x, base.as_ref(), true)?;
             let mut loss = loss_fn(cfg.task, &logits, &b.y, weights.as_deref());
             if let Some(p) = model.l2_penalty(cfg.l2) {
-                loss = loss + p;
+                loss += p;
             }
             opt.backward_step(&loss);
             let lv = loss.double_value(&[]);
