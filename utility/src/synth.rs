@@ -48,38 +48,52 @@ pub fn scaled_counts(counts: [usize; 4], scale: f64) -> [usize; 4] {
     counts.map(|c| ((c as f64 * scale).round() as usize).max(1))
 }
 
+/// ln(f^2) of every frequency of the 150x150 grid (the same for every patch; NaN-free: the DC
+/// term is marked with -inf and gets amplitude 0).
+fn log_f2_table() -> Vec<f64> {
+    let n = SIDE;
+    let freq = |u: usize| if u <= n / 2 { u as f64 } else { u as f64 - n as f64 };
+    let mut t = Vec::with_capacity(n * n);
+    for u in 0..n {
+        for v in 0..n {
+            let f2 = freq(u) * freq(u) + freq(v) * freq(v);
+            t.push(if f2 < 0.25 { f64::NEG_INFINITY } else { f2.ln() });
+        }
+    }
+    t
+}
+
+/// Per-thread scratch of the generator: the FFT plan and the frequency table.
+struct Synth {
+    fft: std::sync::Arc<dyn rustfft::Fft<f64>>,
+    log_f2: Vec<f64>,
+}
+
+impl Synth {
+    fn new() -> Synth {
+        Synth {
+            fft: FftPlanner::<f64>::new().plan_fft_inverse(SIDE),
+            log_f2: log_f2_table(),
+        }
+    }
+}
+
 /// Two independent power-law Gaussian random fields (the real and imaginary parts of one inverse
 /// FFT of circular complex white noise shaped by f^(-beta/2)), each zero mean and unit sd.
-fn power_law_fields(
-    rng: &mut StdRng,
-    beta: f64,
-    fft: &std::sync::Arc<dyn rustfft::Fft<f64>>,
-) -> (Vec<f64>, Vec<f64>) {
+fn power_law_fields(rng: &mut StdRng, beta: f64, sy: &Synth) -> (Vec<f64>, Vec<f64>) {
     let n = SIDE;
+    let fft = &sy.fft;
     let mut buf = vec![Complex::new(0.0, 0.0); n * n];
-    for u in 0..n {
-        let fu = if u <= n / 2 {
-            u as f64
+    for (cell, &lf) in buf.iter_mut().zip(&sy.log_f2) {
+        let amp = if lf == f64::NEG_INFINITY {
+            0.0
         } else {
-            u as f64 - n as f64
+            (-beta / 4.0 * lf).exp()
         };
-        for v in 0..n {
-            let fv = if v <= n / 2 {
-                v as f64
-            } else {
-                v as f64 - n as f64
-            };
-            let f2 = fu * fu + fv * fv;
-            let amp = if f2 < 0.25 {
-                0.0
-            } else {
-                (-beta / 4.0 * f2.ln()).exp()
-            };
-            buf[u * n + v] = Complex::new(
-                rng.sample::<f64, _>(StandardNormal) * amp,
-                rng.sample::<f64, _>(StandardNormal) * amp,
-            );
-        }
+        *cell = Complex::new(
+            rng.sample::<f64, _>(StandardNormal) * amp,
+            rng.sample::<f64, _>(StandardNormal) * amp,
+        );
     }
     // 2D inverse FFT: rows, transpose, rows.
     fft.process(&mut buf);
@@ -182,6 +196,12 @@ fn add_mass(
             })
             .collect()
     };
+    // (k, amplitude, cos p, sin p), k ascending from 3.
+    let harmonics: Vec<(f64, f64, f64, f64)> = harmonics
+        .into_iter()
+        .map(|(k, a, p)| (k, a, p.cos(), p.sin()))
+        .collect();
+    let (cos2p, sin2p) = ((2.0 * phi2).cos(), (2.0 * phi2).sin());
     let edge = if malignant_look {
         rng.gen_range(2.5..6.0)
     } else {
@@ -210,18 +230,53 @@ fn add_mass(
         (cy - reach).max(0.0) as usize,
         ((cy + reach) as usize).min(SIDE - 1),
     );
+    // Beyond `r_max` the body contributes exactly 0 (smoothstep saturates at 1), and a pixel
+    // outside a spicule's box is farther than 3w from it: both are skipped without changing a
+    // single output value.
+    let r_max = r0 * (1.0 + ecc + harmonics.iter().map(|h| h.1).sum::<f64>()) + edge + 1e-6;
+    let boxes: Vec<(f64, f64, f64, f64)> = spicules
+        .iter()
+        .map(|&(a, b, w)| {
+            (
+                a.0.min(b.0) - 3.0 * w,
+                a.0.max(b.0) + 3.0 * w,
+                a.1.min(b.1) - 3.0 * w,
+                a.1.max(b.1) + 3.0 * w,
+            )
+        })
+        .collect();
     for y in y0..=y1 {
         for x in x0..=x1 {
             let (dx, dy) = (x as f64 - cx, y as f64 - cy);
             let d = (dx * dx + dy * dy).sqrt();
-            let th = dy.atan2(dx);
-            let mut rt = r0 * (1.0 + ecc * (2.0 * (th - phi2)).cos());
-            for &(k, a, p) in &harmonics {
-                rt += r0 * a * (k * th + p).cos();
+            let (xf, yf) = (x as f64, y as f64);
+            let near_spicule = |bx: &(f64, f64, f64, f64)| {
+                xf >= bx.0 && xf <= bx.1 && yf >= bx.2 && yf <= bx.3
+            };
+            if d >= r_max && !boxes.iter().any(near_spicule) {
+                continue;
+            }
+            // cos/sin of the polar angle and its multiples by the Chebyshev recurrence (no
+            // atan2/cos per pixel: this loop dominates the generator's time).
+            let (c1, s1) = if d > 0.0 { (dx / d, dy / d) } else { (1.0, 0.0) };
+            let (c2, s2) = (c1 * c1 - s1 * s1, 2.0 * s1 * c1);
+            let mut rt = r0 * (1.0 + ecc * (c2 * cos2p + s2 * sin2p));
+            let (mut ck, mut sk) = (c2 * c1 - s2 * s1, s2 * c1 + c2 * s1); // k = 3
+            let mut k = 3.0;
+            for &(hk, a, cp, sp) in &harmonics {
+                while k < hk {
+                    (ck, sk) = (ck * c1 - sk * s1, sk * c1 + ck * s1);
+                    k += 1.0;
+                }
+                // cos(k th + p)
+                rt += r0 * a * (ck * cp - sk * sp);
             }
             let mut v = contrast * (1.0 - smoothstep(rt - edge, rt + edge, d));
-            for &(a, b, w) in &spicules {
-                let (sd, t) = seg_dist((x as f64, y as f64), a, b);
+            for (&(a, b, w), bx) in spicules.iter().zip(&boxes) {
+                if !near_spicule(bx) {
+                    continue;
+                }
+                let (sd, t) = seg_dist((xf, yf), a, b);
                 if sd < 3.0 * w {
                     v = v.max(contrast * 0.75 * (1.0 - t) * (-(sd * sd) / (2.0 * w * w)).exp());
                 }
@@ -317,15 +372,10 @@ fn quantize(img: &Array2<f64>, step: u16) -> Array2<u16> {
 }
 
 /// Generate one pair (baseline, abnormality) for abnormality label 1..=4.
-fn make_pair(
-    label: u8,
-    seed: u64,
-    cfg: &SynthConfig,
-    fft: &std::sync::Arc<dyn rustfft::Fft<f64>>,
-) -> (Array2<u16>, Array2<u16>) {
+fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16>, Array2<u16>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let p = draw_patient(&mut rng);
-    let (field, field2) = power_law_fields(&mut rng, p.beta, fft);
+    let (field, field2) = power_law_fields(&mut rng, p.beta, sy);
     let base = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + p.sd * field[y * SIDE + x]);
     // Abnormality patches are cut around dense lesions: more varied tissue than the baselines.
     let sd2 = p.sd * rng.gen_range(1.15..1.45);
@@ -375,14 +425,14 @@ fn make_set(counts: [usize; 4], seed: u64, set_tag: u64, cfg: &SynthConfig) -> R
             for (ci, part) in slice.chunks_mut(2 * px * chunk).enumerate() {
                 let labels_ab = &labels_ab;
                 s.spawn(move || {
-                    let fft = FftPlanner::<f64>::new().plan_fft_inverse(SIDE);
+                    let sy = Synth::new();
                     for (j, pair) in part.chunks_mut(2 * px).enumerate() {
                         let k = ci * chunk + j;
                         let pair_seed = seed
                             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
                             .wrapping_add(set_tag.wrapping_mul(0xD1B5_4A32_D192_ED03))
                             .wrapping_add(k as u64);
-                        let (b, a) = make_pair(labels_ab[k], pair_seed, cfg, &fft);
+                        let (b, a) = make_pair(labels_ab[k], pair_seed, cfg, &sy);
                         pair[..px].copy_from_slice(b.as_slice().unwrap_or(&[]));
                         pair[px..].copy_from_slice(a.as_slice().unwrap_or(&[]));
                     }
