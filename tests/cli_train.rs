@@ -370,3 +370,104 @@ fn explain_writes_a_grad_cam_png() {
         .unwrap();
     assert!(!o.status.success() && common::stderr(&o).contains("baseline row"));
 }
+
+/// A run killed with SIGKILL mid-training keeps its last checkpoint and history;
+/// `mammo train --resume` finishes it to exactly the uninterrupted run's result.
+#[test]
+fn killed_run_resumes_to_the_uninterrupted_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let args = [
+        "--task",
+        "mass-calc",
+        "--model",
+        "scratch",
+        "--epochs",
+        "4",
+        "--batch-size",
+        "8",
+        "--augment",
+        "flip,rot90",
+        "--dropout",
+        "0.3",
+        "--seed",
+        "4",
+    ];
+    let o = train(&a, &args);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let mut child = common::mammo()
+        .args(["train", "--data"])
+        .arg(data())
+        .args(["--profile", "smoke", "--out"])
+        .arg(&b)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !b.join("checkpoint.safetensors").exists() {
+        assert!(t0.elapsed().as_secs() < 300, "no checkpoint after 300 s");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !b.join("metrics.json").exists(),
+        "the run finished before it was killed: the test needs more epochs"
+    );
+    let hist = std::fs::read_to_string(b.join("history.csv")).unwrap();
+    assert!(
+        hist.lines().count() >= 2,
+        "history of the finished epochs kept"
+    );
+    // Starting it again by name refuses and points to --resume.
+    let o = train(&b, &args);
+    assert!(!o.status.success());
+    assert!(
+        common::stderr(&o).contains("--resume"),
+        "{}",
+        common::stderr(&o)
+    );
+    let o = common::mammo()
+        .args(["train", "--resume"])
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        common::stdout(&o).contains("resuming"),
+        "{}",
+        common::stdout(&o)
+    );
+    for f in ["model.safetensors", "predictions.csv", "metrics.json"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}: the resumed run differs from the uninterrupted one"
+        );
+    }
+    let strip = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                l.rsplit_once(',')
+                    .map(|x| x.0.to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&a.join("history.csv")), strip(&b.join("history.csv")));
+    assert!(
+        !b.join("checkpoint.safetensors").exists(),
+        "a finished run drops its checkpoint"
+    );
+    // A finished run has nothing to resume.
+    let o = common::mammo()
+        .args(["train", "--resume"])
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && common::stderr(&o).contains("nothing to resume"));
+}

@@ -1,12 +1,10 @@
 //! `mammo`: the headless runner of the mammo pipeline (this is the engine; `mammo` launches it).
 use clap::{Parser, Subcommand};
-use mammo::config::{
-    Adapter, EarlyStopping, ModelKind, OptimizerKind, ThresholdPolicy, TrainConfig,
-};
+use mammo::config::{Adapter, ModelKind, TrainConfig};
 use mammo::dataset::Dataset;
 use mammo::preprocess::{Clahe, Preprocess};
 use mammo::synth::SynthConfig;
-use mammo::tasks::{Balance, Task};
+use mammo::tasks::Task;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -132,6 +130,11 @@ enum Cmd {
         #[arg(long, default_value_t = 30)]
         steps: usize,
     },
+    /// Grids of runs from a TOML file: plan, run one index (a Slurm array task), collect.
+    Sweep {
+        #[command(subcommand)]
+        cmd: SweepCmd,
+    },
     /// Average-voting ensemble of runs (seed §7): writes predictions.csv and metrics.json.
     Ensemble {
         #[arg(long, num_args = 1.., required = true)]
@@ -143,16 +146,124 @@ enum Cmd {
     },
 }
 
+#[derive(Subcommand)]
+enum SweepCmd {
+    /// List the grid's runs, their values and status (pending, interrupted, done).
+    Plan {
+        grid: PathBuf,
+        /// Print the plan as JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one index of the grid (default: SLURM_ARRAY_TASK_ID, PBS_ARRAYID, SGE_TASK_ID - 1
+    /// or MAMMO_SWEEP_INDEX); a finished run is reused, an interrupted one continued.
+    Run {
+        grid: PathBuf,
+        #[arg(long)]
+        index: Option<usize>,
+    },
+    /// Build the experiment table of the grid's finished runs (CSV; default
+    /// RUNS/<name>.csv) and say which runs are missing.
+    Collect {
+        grid: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn cmd_sweep(cmd: SweepCmd) -> mammo::Result<()> {
+    use mammo::sweep::Grid;
+    match cmd {
+        SweepCmd::Plan { grid, json } => {
+            let g = Grid::load(&grid)?;
+            let plan = g.plan()?;
+            if json {
+                for r in &plan {
+                    let point: serde_json::Map<String, serde_json::Value> = r
+                        .point
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::json!({"index": r.index, "name": r.name, "status": r.status.to_string(),
+                            "dir": g.run_dir(r.index), "values": point})
+                    );
+                }
+                return Ok(());
+            }
+            println!(
+                "sweep {} ({}): {} runs into {}",
+                g.name,
+                grid.display(),
+                plan.len(),
+                g.runs.display()
+            );
+            for r in &plan {
+                let vals: Vec<String> = r.point.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!(
+                    "{:>4}  {:<24} {:<12} {}",
+                    r.index,
+                    r.name,
+                    r.status.to_string(),
+                    vals.join("  ")
+                );
+            }
+            let done = plan
+                .iter()
+                .filter(|r| r.status == mammo::sweep::Status::Done)
+                .count();
+            println!("{done} of {} done", plan.len());
+            Ok(())
+        }
+        SweepCmd::Run { grid, index } => {
+            let g = Grid::load(&grid)?;
+            let index = index.or_else(mammo::sweep::index_from_env).ok_or_else(|| {
+                mammo::Error::invalid(
+                    "sweep run",
+                    "give --index N (or run it as a job array: SLURM_ARRAY_TASK_ID)",
+                )
+            })?;
+            println!("sweep {} run {index}: {}", g.name, g.run_name(index));
+            let run = g.run(index)?;
+            println!("{}", run.report());
+            println!("run saved in {}", g.run_dir(index).display());
+            Ok(())
+        }
+        SweepCmd::Collect { grid, out } => {
+            let g = Grid::load(&grid)?;
+            let (mut table, missing) = g.collect()?;
+            let out = out.unwrap_or_else(|| g.runs.join(format!("{}.csv", g.name)));
+            table.path = Some(out.clone());
+            table.save()?;
+            println!(
+                "{} of {} runs collected into {}",
+                table.len(),
+                g.len(),
+                out.display()
+            );
+            if !missing.is_empty() {
+                println!("not finished: {}", missing.join(", "));
+            }
+            Ok(())
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct TrainArgs {
     #[arg(long)]
     data: Option<PathBuf>,
-    #[arg(long)]
-    task: String,
-    #[arg(long)]
-    model: String,
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "resume")]
+    task: Option<String>,
+    #[arg(long, required_unless_present = "resume")]
+    model: Option<String>,
+    #[arg(long, required_unless_present = "resume")]
+    out: Option<PathBuf>,
+    /// Continue an interrupted run from its last checkpoint (its saved configuration is used;
+    /// other flags are not allowed).
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["task", "model", "out", "force"])]
+    resume: Option<PathBuf>,
     #[arg(long)]
     cut: Option<String>,
     #[arg(long)]
@@ -210,91 +321,72 @@ struct TrainArgs {
 }
 
 impl TrainArgs {
+    /// The flags as `key = value` settings, in the order `TrainConfig::set` applies them.
+    fn settings(&self) -> mammo::Result<Vec<(String, String)>> {
+        let (task, model, out) = match (&self.task, &self.model, &self.out) {
+            (Some(t), Some(m), Some(o)) => (t, m, o),
+            _ => {
+                return Err(mammo::Error::invalid(
+                    "train",
+                    "give --task, --model and --out (or --resume RUN_DIR)",
+                ))
+            }
+        };
+        let mut s: Vec<(String, String)> = Vec::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                s.push((k.to_string(), v));
+            }
+        };
+        put("task", Some(task.clone()));
+        put("model", Some(model.clone()));
+        put("profile", self.profile.clone());
+        put(
+            "name",
+            Some(
+                out.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "run".into()),
+            ),
+        );
+        put(
+            "data",
+            Some(
+                self.data
+                    .clone()
+                    .unwrap_or_else(mammo::profile::data_dir)
+                    .display()
+                    .to_string(),
+            ),
+        );
+        put("cut", self.cut.clone());
+        put("adapter", self.adapter.clone());
+        put("head", self.head.clone());
+        put("optimizer", self.optimizer.clone());
+        put("lr", self.lr.map(|v| v.to_string()));
+        put("batch_size", self.batch_size.map(|v| v.to_string()));
+        put("epochs", self.epochs.map(|v| v.to_string()));
+        put("augment", self.augment.clone());
+        put("same_transform", self.same_transform.then(|| "true".into()));
+        put("contrast", self.contrast.map(|v| v.to_string()));
+        put("clahe", self.clahe.clone());
+        put("balance", self.balance.clone());
+        put("class_weights", self.class_weights.then(|| "true".into()));
+        put("l2", self.l2.map(|v| v.to_string()));
+        put("dropout", self.dropout.map(|v| v.to_string()));
+        put("seed", self.seed.map(|v| v.to_string()));
+        put("device", self.device.clone());
+        put(
+            "weights",
+            self.weights.as_ref().map(|w| w.display().to_string()),
+        );
+        put("patience", self.patience.map(|v| v.to_string()));
+        put("threshold", self.threshold.clone());
+        Ok(s)
+    }
+
     fn config(&self) -> mammo::Result<TrainConfig> {
-        let task = Task::parse(&self.task)?;
-        let model = ModelKind::parse(&self.model)?;
-        let profile = match &self.profile {
-            Some(p) => mammo::Profile::parse(p)?,
-            None => mammo::Profile::from_env(),
-        };
-        let mut c = TrainConfig::new(task, model, profile);
-        if model == ModelKind::Siamese && task != Task::Siamese {
-            return Err(mammo::Error::invalid(
-                "task",
-                "the siamese model trains on --task siamese",
-            ));
-        }
-        c.task = task;
-        c.name = self
-            .out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
-        c.data = self.data.clone().unwrap_or_else(mammo::profile::data_dir);
-        if let Some(v) = &self.cut {
-            c.cut = Some(v.clone());
-        }
-        if let Some(v) = &self.adapter {
-            c.adapter = Adapter::parse(v)?;
-        }
-        if let Some(v) = &self.head {
-            c.head = v
-                .split(',')
-                .map(|x| {
-                    x.trim().parse::<i64>().map_err(|_| {
-                        mammo::Error::invalid(
-                            "head",
-                            format!("'{v}': expected numbers like 512,256"),
-                        )
-                    })
-                })
-                .collect::<mammo::Result<Vec<i64>>>()?;
-        }
-        if let Some(v) = &self.optimizer {
-            c.optimizer = OptimizerKind::parse(v)?;
-        }
-        if let Some(v) = self.lr {
-            c.lr = v;
-        }
-        if let Some(v) = self.batch_size {
-            c.batch_size = v;
-        }
-        if let Some(v) = self.epochs {
-            c.epochs = v;
-        }
-        if let Some(v) = &self.augment {
-            c.augment = mammo::augment::Augment::parse(v)?;
-        }
-        c.pair_same_transform = self.same_transform;
-        c.preprocess = Preprocess {
-            contrast: self.contrast,
-            clahe: self.clahe.as_deref().map(Clahe::parse).transpose()?,
-        };
-        if let Some(v) = &self.balance {
-            c.balance = Balance::parse(v)?;
-        }
-        c.class_weights = self.class_weights;
-        if let Some(v) = self.l2 {
-            c.l2 = v;
-        }
-        if self.dropout.is_some() {
-            c.dropout = self.dropout;
-        }
-        if let Some(v) = self.seed {
-            c.seed = v;
-        }
-        if let Some(v) = &self.device {
-            c.device = v.clone();
-        }
-        c.weights = self.weights.clone();
-        if let Some(p) = self.patience {
-            c.early_stopping = Some(EarlyStopping { patience: p });
-        }
-        if let Some(t) = &self.threshold {
-            c.threshold = ThresholdPolicy::parse(t)?;
-        }
-        c.validate()?;
-        Ok(c)
+        TrainConfig::from_settings(&self.settings()?)
     }
 }
 
@@ -304,9 +396,18 @@ fn write_json(path: &std::path::Path, v: &impl serde::Serialize) -> mammo::Resul
 }
 
 fn cmd_train(a: TrainArgs) -> mammo::Result<()> {
+    if let Some(dir) = &a.resume {
+        let run = mammo::run::resume(dir)?;
+        println!("{}", run.report());
+        println!("run saved in {}", dir.display());
+        return Ok(());
+    }
     let cfg = a.config()?;
-    let runs = a
+    let out = a
         .out
+        .clone()
+        .ok_or_else(|| mammo::Error::invalid("train", "--out RUN_DIR is required"))?;
+    let runs = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .map(PathBuf::from)
@@ -319,7 +420,7 @@ fn cmd_train(a: TrainArgs) -> mammo::Result<()> {
     };
     let run = mammo::run::train(&cfg, &ds, Some(&runs), overwrite)?;
     println!("{}", run.report());
-    println!("run saved in {}", a.out.display());
+    println!("run saved in {}", out.display());
     Ok(())
 }
 
@@ -604,6 +705,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
         Cmd::Train(a) => cmd_train(a),
         Cmd::Evaluate { run, data, tta } => cmd_evaluate(run, data, tta),
         Cmd::Ensemble { runs, out, force } => cmd_ensemble(runs, out, force),
+        Cmd::Sweep { cmd } => cmd_sweep(cmd),
         Cmd::Bench {
             device,
             batch_size,

@@ -300,6 +300,186 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// Keys accepted by [`TrainConfig::set`] (the `mammo train` flags, `-` or `_` alike).
+    pub const KEYS: &'static [&'static str] = &[
+        "name",
+        "data",
+        "cut",
+        "adapter",
+        "head",
+        "dropout",
+        "l2",
+        "optimizer",
+        "lr",
+        "batch_size",
+        "epochs",
+        "augment",
+        "same_transform",
+        "contrast",
+        "clahe",
+        "balance",
+        "class_weights",
+        "seed",
+        "device",
+        "val_fraction",
+        "patience",
+        "monitor",
+        "threshold",
+        "weights",
+    ];
+
+    /// Set one hyper-parameter from text, as the CLI flags and sweep grids give it
+    /// (`set("lr", "1e-4")`, `set("augment", "flip,rot90")`, `set("head", "512,256")`).
+    /// Unknown keys and bad values are errors naming the key; call [`TrainConfig::validate`]
+    /// once all are set.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let key_n = key.trim().replace('-', "_");
+        let v = value.trim();
+        let num = |what: &str| -> Result<f64> {
+            v.parse::<f64>()
+                .map_err(|_| Error::invalid(what, format!("'{v}' is not a number")))
+        };
+        let count = |what: &str| -> Result<usize> {
+            v.parse::<usize>()
+                .map_err(|_| Error::invalid(what, format!("'{v}' is not a whole number >= 0")))
+        };
+        let flag = |what: &str| -> Result<bool> {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" | "on" => Ok(true),
+                "false" | "no" | "0" | "off" => Ok(false),
+                _ => crate::error::invalid(what, format!("'{v}': expected true or false")),
+            }
+        };
+        let none = |v: &str| v.is_empty() || v.eq_ignore_ascii_case("none");
+        match key_n.as_str() {
+            "name" => self.name = v.to_string(),
+            "data" => self.data = PathBuf::from(v),
+            "cut" => self.cut = Some(v.to_string()),
+            "adapter" => self.adapter = Adapter::parse(v)?,
+            "head" => {
+                self.head = if none(v) {
+                    Vec::new()
+                } else {
+                    v.split(',')
+                        .map(|x| {
+                            x.trim().parse::<i64>().map_err(|_| {
+                                Error::invalid(
+                                    "head",
+                                    format!("'{v}': expected numbers like 512,256"),
+                                )
+                            })
+                        })
+                        .collect::<Result<Vec<i64>>>()?
+                }
+            }
+            "dropout" => self.dropout = if none(v) { None } else { Some(num("dropout")?) },
+            "l2" => self.l2 = num("l2")?,
+            "optimizer" => self.optimizer = OptimizerKind::parse(v)?,
+            "lr" | "learning_rate" => self.lr = num("learning rate")?,
+            "batch_size" => self.batch_size = count("batch size")?,
+            "epochs" => self.epochs = count("epochs")?,
+            "augment" => self.augment = Augment::parse(v)?,
+            "same_transform" | "pair_same_transform" => {
+                self.pair_same_transform = flag("same_transform")?
+            }
+            "contrast" => {
+                self.preprocess.contrast = if none(v) {
+                    None
+                } else {
+                    Some(num("contrast")? as f32)
+                }
+            }
+            "clahe" => {
+                self.preprocess.clahe = if none(v) {
+                    None
+                } else {
+                    Some(crate::preprocess::Clahe::parse(v)?)
+                }
+            }
+            "balance" => self.balance = Balance::parse(v)?,
+            "class_weights" => self.class_weights = flag("class_weights")?,
+            "seed" => {
+                self.seed = v.parse::<u64>().map_err(|_| {
+                    Error::invalid("seed", format!("'{v}' is not a whole number >= 0"))
+                })?
+            }
+            "device" => {
+                crate::device::parse_device_name(v)?;
+                self.device = v.to_string()
+            }
+            "val_fraction" => self.val_fraction = num("validation fraction")?,
+            "patience" => {
+                self.early_stopping = if none(v) {
+                    None
+                } else {
+                    Some(EarlyStopping {
+                        patience: count("patience")?,
+                    })
+                }
+            }
+            "monitor" => {
+                self.monitor = match v {
+                    "val_loss" | "loss" => Monitor::ValLoss,
+                    "val_auc" | "auc" => Monitor::ValAuc,
+                    o => {
+                        return crate::error::invalid(
+                            "monitor",
+                            format!("'{o}': expected val_loss or val_auc"),
+                        )
+                    }
+                }
+            }
+            "threshold" => self.threshold = ThresholdPolicy::parse(v)?,
+            "weights" => {
+                self.weights = if none(v) {
+                    None
+                } else {
+                    Some(PathBuf::from(v))
+                }
+            }
+            _ => {
+                return crate::error::invalid(
+                    "setting",
+                    format!(
+                        "unknown key '{key}' (known: task, model, profile, {})",
+                        Self::KEYS.join(", ")
+                    ),
+                )
+            }
+        }
+        Ok(())
+    }
+
+    /// A configuration from `key = value` settings: `task` and `model` are required, `profile`
+    /// defaults to `MAMMO_PROFILE`; every other key goes through [`TrainConfig::set`], in order.
+    pub fn from_settings(settings: &[(String, String)]) -> Result<TrainConfig> {
+        let get = |k: &str| {
+            settings
+                .iter()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let task = Task::parse(get("task").ok_or_else(|| Error::invalid("task", "missing"))?)?;
+        let model =
+            ModelKind::parse(get("model").ok_or_else(|| Error::invalid("model", "missing"))?)?;
+        let profile = match get("profile") {
+            Some(p) => Profile::parse(p)?,
+            None => Profile::from_env(),
+        };
+        if model == ModelKind::Siamese && task != Task::Siamese {
+            return crate::error::invalid("task", "the siamese model trains on task siamese");
+        }
+        let mut c = TrainConfig::new(task, model, profile);
+        for (k, v) in settings {
+            if !matches!(k.as_str(), "task" | "model" | "profile") {
+                c.set(k, v)?;
+            }
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
     /// Data sizes of the profile: (max train, max validation, max test) samples. The quick
     /// profile trains pretrained backbones (a VGG16 forward pass costs ~20x the scratch CNN's)
     /// on fewer patches so that the CPU demo stays within minutes.

@@ -117,6 +117,21 @@ pub fn device() -> Device {
     }
 }
 
+/// Check the syntax of a device name (`auto`, `cpu`, `cuda`, `cuda:N`) without touching the
+/// hardware (a sweep is planned on a login node, run on GPU nodes).
+pub fn parse_device_name(s: &str) -> crate::Result<()> {
+    match s.trim() {
+        "auto" | "" | "cpu" | "cuda" => Ok(()),
+        s => match s.strip_prefix("cuda:").map(|i| i.parse::<usize>()) {
+            Some(Ok(_)) => Ok(()),
+            _ => crate::error::invalid(
+                "device",
+                format!("'{s}': expected auto, cpu, cuda or cuda:N"),
+            ),
+        },
+    }
+}
+
 /// Parse a device name given on a command line (`auto`, `cpu`, `cuda`, `cuda:N`).
 pub fn parse_device(s: &str) -> crate::Result<Device> {
     init();

@@ -377,8 +377,20 @@ fn json_err(e: serde_json::Error) -> Error {
     Error::Other(format!("JSON: {e}"))
 }
 
-/// Write a run's files into `dir` (each atomically): config.json, predictions.csv, metrics.json,
-/// history.csv (the weights are written during training).
+/// Write a run's configuration (`config.json`, atomically).
+pub fn write_config(dir: &Path, cfg: &TrainConfig) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::fsx::write_bytes_atomic(
+        dir.join("config.json"),
+        serde_json::to_string_pretty(cfg)
+            .map_err(json_err)?
+            .as_bytes(),
+    )
+}
+
+/// Write a run's files into `dir` (each atomically): config.json, history.csv, predictions.csv,
+/// and last metrics.json, whose presence marks a complete run (the weights are written during
+/// training).
 pub fn write_run(
     dir: &Path,
     cfg: &TrainConfig,
@@ -386,24 +398,17 @@ pub fn write_run(
     preds: &Predictions,
     m: &RunMetrics,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    crate::fsx::write_bytes_atomic(
-        dir.join("config.json"),
-        serde_json::to_string_pretty(cfg)
-            .map_err(json_err)?
-            .as_bytes(),
-    )?;
+    write_config(dir, cfg)?;
+    if let Some(h) = history {
+        crate::fsx::write_bytes_atomic(dir.join("history.csv"), h.to_csv().as_bytes())?;
+    }
     crate::fsx::write_bytes_atomic(dir.join("predictions.csv"), preds.to_csv().as_bytes())?;
     crate::fsx::write_bytes_atomic(
         dir.join("metrics.json"),
         serde_json::to_string_pretty(m)
             .map_err(json_err)?
             .as_bytes(),
-    )?;
-    if let Some(h) = history {
-        crate::fsx::write_bytes_atomic(dir.join("history.csv"), h.to_csv().as_bytes())?;
-    }
-    Ok(())
+    )
 }
 
 /// A saved run, read back from its folder.
@@ -448,7 +453,9 @@ impl SavedRun {
         let history = if hp.exists() {
             let t = String::from_utf8(crate::fsx::read_bytes(&hp)?)
                 .map_err(|_| Error::bad_file(&hp, "not UTF-8 text"))?;
-            Some(History::from_csv(&t, &hp)?)
+            let mut h = History::from_csv(&t, &hp)?;
+            h.infer_best(config.monitor, config.epochs);
+            Some(h)
         } else {
             None
         };

@@ -43,22 +43,79 @@ pub fn train(
         Some(r) => {
             let d = train::run_dir(r, &cfg.name)?;
             if d.join("config.json").exists() && overwrite == Overwrite::No {
-                return Err(Error::bad_file(
-                    &d,
-                    "run folder exists: choose another name, or overwrite it (--force)",
-                ));
+                let hint = if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
+                    "an interrupted run is there: continue it (--resume), choose another name, or overwrite it (--force)"
+                } else {
+                    "run folder exists: choose another name, or overwrite it (--force)"
+                };
+                return Err(Error::bad_file(&d, hint));
             }
             std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
+            // A new run replaces every file of the old one; the configuration goes first, so an
+            // interrupted run can be resumed from its folder alone.
+            for f in [
+                "metrics.json",
+                "predictions.csv",
+                "history.csv",
+                "model.safetensors",
+                train::CHECKPOINT,
+            ] {
+                let p = d.join(f);
+                if p.exists() {
+                    std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+                }
+            }
+            evaluate::write_config(&d, cfg)?;
             Some(d)
         }
         None => None,
     };
     let data = train::prepare(cfg, ds)?;
     let trained = train::fit(cfg, data, dir.as_deref(), None)?;
+    finish(trained, dir)
+}
+
+/// Continue an interrupted run in `dir` from its checkpoint (its saved configuration and data
+/// folder are used); the result equals the uninterrupted run's on the CPU.
+pub fn resume(dir: impl AsRef<Path>) -> Result<Run> {
+    let dir = dir.as_ref();
+    let cfg_path = dir.join("config.json");
+    if !cfg_path.exists() {
+        return Err(Error::bad_file(
+            dir,
+            "not a run folder: config.json is missing",
+        ));
+    }
+    if dir.join("metrics.json").exists() {
+        return Err(Error::bad_file(
+            dir,
+            "this run finished already (metrics.json is there): nothing to resume",
+        ));
+    }
+    let cfg: TrainConfig = serde_json::from_slice(&crate::fsx::read_bytes(&cfg_path)?)
+        .map_err(|e| Error::bad_file(&cfg_path, format!("not a run configuration: {e}")))?;
+    cfg.validate()?;
+    let ds = Dataset::load(&cfg.data)?;
+    resume_with(&cfg, &ds, dir)
+}
+
+fn resume_with(cfg: &TrainConfig, ds: &Dataset, dir: &Path) -> Result<Run> {
+    let data = train::prepare(cfg, ds)?;
+    let trained = train::resume(cfg, data, dir, None)?;
+    finish(trained, Some(dir.to_path_buf()))
+}
+
+/// Predict, score and save a trained model (the checkpoint goes once the run is complete).
+fn finish(trained: train::Trained, dir: Option<PathBuf>) -> Result<Run> {
+    let cfg = &trained.config;
     let predictions = evaluate::predict_run(&trained, false)?;
     let metrics = evaluate::metrics_from_predictions(&predictions, cfg.threshold, cfg.seed)?;
     if let Some(d) = &dir {
         evaluate::write_run(d, cfg, Some(&trained.history), &predictions, &metrics)?;
+        let ckpt = d.join(train::CHECKPOINT);
+        if ckpt.exists() {
+            std::fs::remove_file(&ckpt).map_err(|e| Error::io(&ckpt, e))?;
+        }
     }
     Ok(Run {
         dir,
@@ -108,6 +165,16 @@ pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run
                 println!("reusing the saved run {}", d.display());
                 return Ok(r);
             }
+        }
+    }
+    // An interrupted run of the same configuration continues where it stopped.
+    if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
+        let same = crate::fsx::read_bytes(d.join("config.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<TrainConfig>(&b).ok())
+            .is_some_and(|c| &c == cfg);
+        if same {
+            return resume_with(cfg, ds, &d);
         }
     }
     train(cfg, ds, Some(runs), Overwrite::Yes)

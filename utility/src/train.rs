@@ -2,7 +2,7 @@
 //! keep the best epoch's weights, predict, and save the run.
 use crate::augment::Augment;
 use crate::batch::{make_batch, Batches};
-use crate::config::{ModelKind, Monitor, OptimizerKind, TrainConfig};
+use crate::config::{ModelKind, Monitor, TrainConfig};
 use crate::dataset::{Dataset, PairedSet};
 use crate::error::{Error, Result};
 use crate::models::{ScratchCnn, ScratchConfig, SiameseConfig, SiameseNet, Summary};
@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{nn, Device, Kind, Tensor};
 
 /// The network of a run.
 #[derive(Debug)]
@@ -269,6 +269,23 @@ impl History {
         s
     }
 
+    /// Set `best_epoch` and `stopped_early` from the epochs, by the rule `fit` applies (the
+    /// first epoch with the best monitored score), for a history read back from its CSV.
+    pub fn infer_best(&mut self, monitor: Monitor, planned_epochs: usize) {
+        let mut best: Option<(f64, usize)> = None;
+        for e in &self.epochs {
+            let score = match monitor {
+                Monitor::ValLoss => -e.val_loss,
+                Monitor::ValAuc => e.val_roc_auc,
+            };
+            if best.is_none_or(|(b, _)| score > b || (b.is_nan() && !score.is_nan())) {
+                best = Some((score, e.epoch));
+            }
+        }
+        self.best_epoch = best.map(|b| b.1).unwrap_or(0);
+        self.stopped_early = self.epochs.len() < planned_epochs;
+    }
+
     pub fn from_csv(text: &str, path: &Path) -> Result<History> {
         let mut lines = text.lines();
         if lines.next().map(str::trim) != Some(Self::CSV_HEADER) {
@@ -460,34 +477,6 @@ pub fn predicted_labels(task: Task, probs: &[f64], threshold: f64) -> Vec<u8> {
     }
 }
 
-fn optimizer(cfg: &TrainConfig, vs: &nn::VarStore) -> Result<nn::Optimizer> {
-    Ok(match cfg.optimizer {
-        OptimizerKind::Adam => nn::Adam {
-            beta1: 0.9,
-            beta2: 0.999,
-            wd: 0.0,
-            eps: 1e-7,
-            amsgrad: false,
-        }
-        .build(vs, cfg.lr)?,
-        OptimizerKind::RmsProp => nn::RmsProp {
-            alpha: 0.9,
-            eps: 1e-7,
-            wd: 0.0,
-            momentum: 0.0,
-            centered: false,
-        }
-        .build(vs, cfg.lr)?,
-        OptimizerKind::Sgd => nn::Sgd {
-            momentum: 0.0,
-            dampening: 0.0,
-            wd: 0.0,
-            nesterov: false,
-        }
-        .build(vs, cfg.lr)?,
-    })
-}
-
 /// Progress reporting of `fit`: one line per epoch (notebooks), or a callback (the CLI's bar).
 pub type Progress<'a> = &'a mut dyn FnMut(ProgressEvent);
 
@@ -513,28 +502,191 @@ pub struct Trained {
     pub seconds: f64,
 }
 
+/// The file in a run folder that holds the training state after the last finished epoch.
+pub const CHECKPOINT: &str = "checkpoint.safetensors";
+
+/// Training state saved after every epoch (one file, written atomically): current weights,
+/// the best epoch's weights, optimizer state, and the bookkeeping below (as JSON).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct CheckpointMeta {
+    /// Last finished epoch.
+    epoch: usize,
+    /// Best monitored score so far (`None`: NaN) and its epoch.
+    best_score: Option<f64>,
+    best_epoch: Option<usize>,
+    since_best: usize,
+    history_csv: String,
+    stopped_early: bool,
+    seconds: f64,
+}
+
+struct Resume {
+    meta: CheckpointMeta,
+    tensors: std::collections::HashMap<String, Tensor>,
+    path: PathBuf,
+}
+
+fn write_checkpoint(
+    dir: &Path,
+    model: &Classifier,
+    best: &[(String, Tensor)],
+    opt: &crate::optim::Optimizer,
+    meta: &CheckpointMeta,
+) -> Result<()> {
+    let path = dir.join(CHECKPOINT);
+    let json = serde_json::to_vec(meta).map_err(|e| Error::Other(format!("checkpoint: {e}")))?;
+    let mut named: Vec<(String, Tensor)> = snapshot(&model.vs)
+        .into_iter()
+        .map(|(n, t)| (format!("model/{n}"), t))
+        .collect();
+    named.extend(
+        best.iter()
+            .map(|(n, t)| (format!("best/{n}"), t.shallow_clone())),
+    );
+    named.extend(opt.state());
+    named.push(("meta/json".into(), Tensor::from_slice(&json)));
+    let tmp = dir.join(format!(".{CHECKPOINT}.tmp-{}", std::process::id()));
+    Tensor::write_safetensors(&named, &tmp).map_err(|e| Error::bad_file(&tmp, e.to_string()))?;
+    if let Ok(f) = std::fs::File::open(&tmp) {
+        let _ = f.sync_all();
+    }
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+}
+
+fn read_checkpoint(dir: &Path) -> Result<Resume> {
+    let path = dir.join(CHECKPOINT);
+    if !path.exists() {
+        return Err(Error::bad_file(
+            dir,
+            format!("no {CHECKPOINT}: the run never finished an epoch, start it again"),
+        ));
+    }
+    let tensors: std::collections::HashMap<String, Tensor> = Tensor::read_safetensors(&path)
+        .map_err(|e| Error::bad_file(&path, format!("not a readable checkpoint: {e}")))?
+        .into_iter()
+        .collect();
+    let json = tensors
+        .get("meta/json")
+        .ok_or_else(|| Error::bad_file(&path, "not a mammo checkpoint (meta/json missing)"))?;
+    let bytes =
+        Vec::<u8>::try_from(json).map_err(|e| Error::bad_file(&path, format!("meta/json: {e}")))?;
+    let meta: CheckpointMeta = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::bad_file(&path, format!("meta/json: {e}")))?;
+    Ok(Resume {
+        meta,
+        tensors,
+        path,
+    })
+}
+
+/// Copy `prefix`-named tensors of a checkpoint into a model's variables (all must be there).
+fn load_prefixed(
+    vs: &nn::VarStore,
+    tensors: &std::collections::HashMap<String, Tensor>,
+    prefix: &str,
+    path: &Path,
+) -> Result<Vec<(String, Tensor)>> {
+    let mut out = Vec::new();
+    let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    for (n, v) in vars {
+        let t = tensors.get(&format!("{prefix}{n}")).ok_or_else(|| {
+            Error::bad_file(
+                path,
+                format!("{prefix}{n} missing: the checkpoint is of another model"),
+            )
+        })?;
+        if t.size() != v.size() {
+            return Err(Error::bad_file(
+                path,
+                format!("{prefix}{n}: shape {:?}, model {:?}", t.size(), v.size()),
+            ));
+        }
+        out.push((n, t.to_device(v.device()).to_kind(v.kind())));
+    }
+    Ok(out)
+}
+
 /// Train a model on prepared data. Reproducible on the CPU for a given seed. When `out` is given,
-/// the best weights (`model.safetensors`) and `history.csv` are written there after every epoch.
+/// the best weights (`model.safetensors`), `history.csv` and a checkpoint of the whole training
+/// state (`checkpoint.safetensors`) are written there after every epoch.
 pub fn fit(
     cfg: &TrainConfig,
     data: RunData,
     out: Option<&Path>,
     progress: Option<Progress>,
 ) -> Result<Trained> {
+    fit_from(cfg, data, out, progress, None)
+}
+
+/// Continue an interrupted run from the checkpoint in `dir` (written by [`fit`]): the result
+/// equals that of the uninterrupted run on the CPU (same seed, same data).
+pub fn resume(
+    cfg: &TrainConfig,
+    data: RunData,
+    dir: &Path,
+    progress: Option<Progress>,
+) -> Result<Trained> {
+    let r = read_checkpoint(dir)?;
+    fit_from(cfg, data, Some(dir), progress, Some(r))
+}
+
+/// Whether a run folder holds a checkpoint to resume from.
+pub fn has_checkpoint(dir: &Path) -> bool {
+    dir.join(CHECKPOINT).exists()
+}
+
+fn fit_from(
+    cfg: &TrainConfig,
+    data: RunData,
+    out: Option<&Path>,
+    progress: Option<Progress>,
+    resume: Option<Resume>,
+) -> Result<Trained> {
     cfg.validate()?;
     let device = crate::device::parse_device(&cfg.device)?;
-    let mut model = Classifier::build(cfg, device)?;
-    let mut opt = optimizer(cfg, &model.vs)?;
+    let model = Classifier::build(cfg, device)?;
+    let mut opt = crate::optim::Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
     let mut history = History::default();
     let mut best: Option<(f64, usize)> = None;
     let mut best_weights: Option<Vec<(String, Tensor)>> = None;
     let mut since_best = 0usize;
+    let mut first_epoch = 1;
+    let mut seconds_before = 0.0;
+    if let Some(r) = &resume {
+        let current = load_prefixed(&model.vs, &r.tensors, "model/", &r.path)?;
+        restore(&model.vs, &current);
+        if r.meta.best_epoch.is_some() {
+            best_weights = Some(load_prefixed(&model.vs, &r.tensors, "best/", &r.path)?);
+        }
+        opt.restore(&r.tensors, &r.path)?;
+        history = History::from_csv(&r.meta.history_csv, &r.path)?;
+        history.best_epoch = r.meta.best_epoch.unwrap_or(r.meta.epoch);
+        history.stopped_early = r.meta.stopped_early;
+        best = r
+            .meta
+            .best_epoch
+            .map(|e| (r.meta.best_score.unwrap_or(f64::NAN), e));
+        since_best = r.meta.since_best;
+        first_epoch = r.meta.epoch + 1;
+        seconds_before = r.meta.seconds;
+        println!(
+            "resuming {} after epoch {} of {}",
+            cfg.name, r.meta.epoch, cfg.epochs
+        );
+        if r.meta.stopped_early {
+            first_epoch = cfg.epochs + 1;
+        }
+    }
     let mut progress = progress;
     let t_all = Instant::now();
     let pairs = cfg.task.is_pair();
     let weights = data.class_weights.clone();
-    for epoch in 1..=cfg.epochs {
+    for epoch in first_epoch..=cfg.epochs {
         let t0 = Instant::now();
+        // Every random draw of an epoch (dropout, shuffling, augmentation) is seeded from the
+        // run's seed and the epoch, so that a resumed run repeats the uninterrupted one.
+        tch::manual_seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64) as i64);
         let mut aug_rng =
             StdRng::seed_from_u64(cfg.seed.wrapping_mul(31).wrapping_add(epoch as u64));
         let batches = Batches::new(
@@ -617,8 +769,27 @@ pub fn fit(
         }
         history.epochs.push(stats.clone());
         history.best_epoch = best.map(|b| b.1).unwrap_or(epoch);
+        let stop = cfg
+            .early_stopping
+            .is_some_and(|es| since_best >= es.patience);
         if let Some(dir) = out {
             crate::fsx::write_bytes_atomic(dir.join("history.csv"), history.to_csv().as_bytes())?;
+            let meta = CheckpointMeta {
+                epoch,
+                best_score: best.and_then(|b| (!b.0.is_nan()).then_some(b.0)),
+                best_epoch: best.map(|b| b.1),
+                since_best,
+                history_csv: history.to_csv(),
+                stopped_early: stop,
+                seconds: seconds_before + t_all.elapsed().as_secs_f64(),
+            };
+            write_checkpoint(
+                dir,
+                &model,
+                best_weights.as_deref().unwrap_or(&[]),
+                &opt,
+                &meta,
+            )?;
         }
         match progress.as_mut() {
             Some(p) => p(ProgressEvent::Epoch(stats)),
@@ -634,23 +805,20 @@ pub fn fit(
                 if improved { "  *" } else { "" }
             ),
         }
-        if let Some(es) = cfg.early_stopping {
-            if since_best >= es.patience {
-                history.stopped_early = true;
-                break;
-            }
+        if stop {
+            history.stopped_early = true;
+            break;
         }
     }
     if let Some(w) = best_weights {
         restore(&model.vs, &w);
     }
-    let _ = &mut model;
     Ok(Trained {
         config: cfg.clone(),
         model,
         history,
         data,
-        seconds: t_all.elapsed().as_secs_f64(),
+        seconds: seconds_before + t_all.elapsed().as_secs_f64(),
     })
 }
 
@@ -686,4 +854,44 @@ pub fn run_dir(runs: &Path, name: &str) -> Result<PathBuf> {
         return crate::error::invalid("run name", format!("'{name}' must be a plain folder name"));
     }
     Ok(runs.join(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epoch(epoch: usize, val_loss: f64, val_roc_auc: f64) -> EpochStats {
+        EpochStats {
+            epoch,
+            train_loss: 0.0,
+            train_accuracy: 0.0,
+            val_loss,
+            val_accuracy: 0.0,
+            val_roc_auc,
+            val_f2: 0.0,
+            seconds: 0.0,
+        }
+    }
+
+    /// A history read back from CSV gets the best epoch `fit` kept: the first best score.
+    #[test]
+    fn best_epoch_is_inferred_by_fits_rule() {
+        let mut h = History {
+            epochs: vec![
+                epoch(1, 0.7, f64::NAN),
+                epoch(2, 0.5, 0.6),
+                epoch(3, 0.6, 0.8),
+                epoch(4, 0.5, 0.8),
+            ],
+            ..Default::default()
+        };
+        let csv = h.to_csv();
+        let mut back = History::from_csv(&csv, Path::new("h.csv")).unwrap();
+        back.infer_best(Monitor::ValLoss, 6);
+        assert_eq!((back.best_epoch, back.stopped_early), (2, true));
+        back.infer_best(Monitor::ValAuc, 4);
+        assert_eq!((back.best_epoch, back.stopped_early), (3, false));
+        h.infer_best(Monitor::ValAuc, 4);
+        assert_eq!(h.best_epoch, 3);
+    }
 }
