@@ -602,8 +602,13 @@ fn cmd_explain(
         row: index,
         label: cfg.task.relabel(pset.labels[index])?,
     };
+    let thr = match set.as_str() {
+        "test" => run.metrics.test.as_ref().and_then(|m| m.threshold),
+        _ => run.metrics.validation.threshold,
+    }
+    .unwrap_or(0.5);
     let model = run.load_model()?;
-    let cam = mammo::gradcam::grad_cam(model, pset, sample)?;
+    let cam = mammo::gradcam::grad_cam_at(model, pset, sample, thr)?;
     let png = mammo::gradcam::side_by_side_png(pset, &cam)?;
     png.save(&out)?;
     let names = cfg.task.class_names();

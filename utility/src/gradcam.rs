@@ -23,6 +23,17 @@ pub struct Cam {
 
 /// Grad-CAM of one sample for the class the model predicts.
 pub fn grad_cam(model: &Classifier, set: &PairedSet, sample: Sample) -> Result<Cam> {
+    grad_cam_at(model, set, sample, 0.5)
+}
+
+/// [`grad_cam`] with the run's decision threshold (binary tasks: predicted positive when
+/// p >= threshold), so that "correct" and "wrong" agree with the run's confusion matrix.
+pub fn grad_cam_at(
+    model: &Classifier,
+    set: &PairedSet,
+    sample: Sample,
+    threshold: f64,
+) -> Result<Cam> {
     let b = crate::batch::make_batch(set, &[sample], model.task.is_pair(), model.device)?;
     let (maps, logits) = match &model.net {
         Net::Scratch(m) => {
@@ -49,7 +60,7 @@ pub fn grad_cam(model: &Classifier, set: &PairedSet, sample: Sample) -> Result<C
     let (score, predicted, probability) = if binary {
         let z = logits.squeeze();
         let p = z.sigmoid().double_value(&[]);
-        let pred = u8::from(p >= 0.5);
+        let pred = u8::from(p >= threshold);
         // For class 0 the evidence is the negative logit.
         (
             if pred == 1 {

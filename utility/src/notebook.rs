@@ -102,6 +102,26 @@ impl Experiment {
         Ok(r)
     }
 
+    /// Train (or reuse) the same configuration once per seed, as runs `<name>_s<seed>`: the
+    /// runs of a comparison that holds (see [`crate::stats::compare_seed_runs`]).
+    pub fn over_seeds(
+        &mut self,
+        ds: &crate::dataset::Dataset,
+        name: &str,
+        seeds: &[u64],
+        change: impl Fn(&mut crate::config::TrainConfig),
+    ) -> crate::Result<Vec<crate::run::Run>> {
+        seeds
+            .iter()
+            .map(|&s| {
+                self.run(ds, &format!("{name}_s{s}"), |c| {
+                    change(c);
+                    c.seed = s;
+                })
+            })
+            .collect()
+    }
+
     /// Train (or reuse) the run `name`: the base configuration changed by `change`.
     pub fn run(
         &mut self,
@@ -116,5 +136,14 @@ impl Experiment {
         println!("{}", r.report());
         self.table.add(&r.row())?;
         Ok(r)
+    }
+}
+
+/// The seeds a comparison repeats over in a profile: 2 (smoke), 3 (quick), 5 (full).
+pub fn seeds_for(profile: crate::profile::Profile) -> Vec<u64> {
+    match profile {
+        crate::profile::Profile::Smoke => vec![1, 2],
+        crate::profile::Profile::Quick => vec![1, 2, 3],
+        crate::profile::Profile::Full => vec![1, 2, 3, 4, 5],
     }
 }

@@ -212,6 +212,99 @@ impl Run {
         row
     }
 
+    /// The same model evaluated with test-time augmentation (probabilities averaged over the 8
+    /// flips and 90-degree rotations of each patch): a new in-memory run named `<name>+TTA`,
+    /// whose threshold is chosen again on validation. Compare it with
+    /// [`crate::stats::compare_runs`] to see whether TTA helps.
+    pub fn with_tta(&mut self, ds: &Dataset) -> Result<Run> {
+        let data = train::prepare(&self.config, ds)?;
+        self.load_model()?;
+        let model = self
+            .model
+            .take()
+            .ok_or_else(|| Error::Other("model not loaded".into()))?;
+        let t = train::Trained {
+            config: self.config.clone(),
+            model,
+            history: History::default(),
+            data,
+            seconds: 0.0,
+        };
+        let preds = evaluate::predict_run(&t, true);
+        self.model = Some(t.model);
+        let predictions = preds?;
+        let metrics = evaluate::metrics_from_predictions(
+            &predictions,
+            self.config.threshold,
+            self.config.seed,
+        )?;
+        let mut config = self.config.clone();
+        config.name = format!("{}+TTA", self.config.name);
+        Ok(Run {
+            dir: None,
+            config,
+            history: self.history.clone(),
+            predictions,
+            metrics,
+            seconds: self.seconds,
+            model: None,
+            members: Vec::new(),
+        })
+    }
+
+    /// Grad-CAM overlays on `set` (`validation` or `test`) for one confident correct and one
+    /// confident wrong prediction of each class (binary tasks; scratch and pretrained models).
+    pub fn explain(&mut self, ds: &Dataset, set: &str) -> Result<Figure> {
+        if self.config.task.n_classes() != 2 || self.config.task.is_pair() {
+            return crate::error::invalid(
+                "explain",
+                "Grad-CAM examples are drawn for the single-image binary tasks",
+            );
+        }
+        let data = train::prepare(&self.config, ds)?;
+        let pset = match set {
+            "test" => data
+                .test_set
+                .as_ref()
+                .ok_or_else(|| Error::invalid("set", "the dataset has no test set"))?,
+            "validation" => &data.train_set,
+            o => return crate::error::invalid("set", format!("'{o}': expected validation or test")),
+        };
+        let (samples, probs): (Vec<crate::tasks::Sample>, Vec<f64>) = self
+            .predictions
+            .rows
+            .iter()
+            .filter(|r| r.set == set)
+            .filter_map(|r| {
+                r.probs.first().map(|&p| {
+                    (
+                        crate::tasks::Sample {
+                            row: r.index,
+                            label: r.label,
+                        },
+                        p,
+                    )
+                })
+            })
+            .unzip();
+        let thr = self.set(set)?.threshold.unwrap_or(0.5);
+        let picks = crate::gradcam::pick_examples(&samples, &probs, thr);
+        let model = self.load_model()?;
+        let cams = picks
+            .iter()
+            .map(|&s| crate::gradcam::grad_cam_at(model, pset, s, thr))
+            .collect::<Result<Vec<_>>>()?;
+        crate::gradcam::cam_figure(
+            &format!(
+                "Grad-CAM — {} ({set}): a correct and a wrong prediction of each class",
+                self.config.name
+            ),
+            pset,
+            &cams,
+            self.config.task.class_names(),
+        )
+    }
+
     /// Training curves (loss and accuracy, train vs validation).
     pub fn curves(&self) -> Result<Figure> {
         let h = self

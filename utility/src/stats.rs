@@ -124,18 +124,28 @@ pub fn compare_seeds(a_name: &str, a: &[f64], b_name: &str, b: &[f64]) -> Compar
     }
 }
 
-/// Paired bootstrap of the ROC AUC difference of two score vectors on the same cases.
-pub fn paired_bootstrap_auc(
+/// Compare two configurations repeated over the same seeds (runs paired in order) on their
+/// validation ROC AUC: mean ± sd of each and a t interval of the mean paired difference.
+pub fn compare_seed_runs(a_name: &str, a: &[Run], b_name: &str, b: &[Run]) -> Comparison {
+    let auc = |r: &[Run]| -> Vec<f64> { r.iter().map(|x| x.metrics.validation.roc_auc).collect() };
+    compare_seeds(a_name, &auc(a), b_name, &auc(b))
+}
+
+/// Paired bootstrap of the difference `metric(a) - metric(b)` of two score vectors on the same
+/// cases: (observed difference, 95% percentile interval, two-sided p-value). Resamples where the
+/// metric is undefined (e.g. one class only) are skipped.
+pub fn paired_bootstrap(
     labels: &[u8],
     a: &[f64],
     b: &[f64],
     n_boot: usize,
     seed: u64,
+    metric: impl Fn(&[u8], &[f64]) -> Result<f64>,
 ) -> Result<(f64, [f64; 2], f64)> {
     if a.len() != labels.len() || b.len() != labels.len() {
         return crate::error::invalid("comparison", "both models must score the same cases");
     }
-    let d0 = crate::metrics::roc_auc(labels, a)? - crate::metrics::roc_auc(labels, b)?;
+    let d0 = metric(labels, a)? - metric(labels, b)?;
     let n = labels.len();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut diffs = Vec::with_capacity(n_boot);
@@ -147,14 +157,13 @@ pub fn paired_bootstrap_auc(
             pa[i] = a[j];
             pb[i] = b[j];
         }
-        if let (Ok(x), Ok(z)) = (
-            crate::metrics::roc_auc(&y, &pa),
-            crate::metrics::roc_auc(&y, &pb),
-        ) {
-            diffs.push(x - z);
+        if let (Ok(x), Ok(z)) = (metric(&y, &pa), metric(&y, &pb)) {
+            if x.is_finite() && z.is_finite() {
+                diffs.push(x - z);
+            }
         }
     }
-    if diffs.len() < n_boot / 2 {
+    if diffs.len() < n_boot / 2 || diffs.is_empty() {
         return crate::error::invalid(
             "comparison",
             "too few resamples hold both classes: the set is too small",
@@ -165,6 +174,56 @@ pub fn paired_bootstrap_auc(
     let le = diffs.iter().filter(|&&d| d <= 0.0).count() as f64 / diffs.len() as f64;
     let ge = diffs.iter().filter(|&&d| d >= 0.0).count() as f64 / diffs.len() as f64;
     Ok((d0, [q(0.025), q(0.975)], (2.0 * le.min(ge)).min(1.0)))
+}
+
+/// Paired bootstrap of the ROC AUC difference of two score vectors on the same cases.
+pub fn paired_bootstrap_auc(
+    labels: &[u8],
+    a: &[f64],
+    b: &[f64],
+    n_boot: usize,
+    seed: u64,
+) -> Result<(f64, [f64; 2], f64)> {
+    paired_bootstrap(labels, a, b, n_boot, seed, crate::metrics::roc_auc)
+}
+
+/// F2 of 0/1 decisions given as scores (1.0 = positive).
+fn f2_of_decisions(labels: &[u8], decisions: &[f64]) -> Result<f64> {
+    let pred: Vec<u8> = decisions.iter().map(|&d| u8::from(d >= 0.5)).collect();
+    crate::metrics::f2(labels, &pred)
+}
+
+/// Compare two runs' F2 on `set` (binary tasks), each at its own threshold chosen on
+/// validation, with a paired bootstrap (2000 resamples): the metric that matters when a missed
+/// malignancy costs more than a false alarm.
+pub fn compare_runs_f2(a: &Run, b: &Run, set: &str, seed: u64) -> Result<Comparison> {
+    let (labels, pa, pb) = paired_scores(
+        &a.config.name,
+        &a.predictions,
+        &b.config.name,
+        &b.predictions,
+        set,
+    )?;
+    let thr = |r: &Run| r.metrics.validation.threshold.unwrap_or(0.5);
+    let da: Vec<f64> = pa.iter().map(|&p| f64::from(u8::from(p >= thr(a)))).collect();
+    let db: Vec<f64> = pb.iter().map(|&p| f64::from(u8::from(p >= thr(b)))).collect();
+    let (d, ci, p) = paired_bootstrap(&labels, &da, &db, 2000, seed, f2_of_decisions)?;
+    Ok(Comparison {
+        a: a.config.name.clone(),
+        b: b.config.name.clone(),
+        metric: format!(
+            "{set} F2 at the validation thresholds {:.3} / {:.3}, n = {}",
+            thr(a),
+            thr(b),
+            labels.len()
+        ),
+        a_value: f2_of_decisions(&labels, &da)?,
+        b_value: f2_of_decisions(&labels, &db)?,
+        difference: d,
+        ci,
+        p_value: p,
+        method: "paired bootstrap, 2000 resamples".into(),
+    })
 }
 
 /// Compare two runs' ROC AUC on the same patches of `set` (`validation` or `test`) with a paired
@@ -199,6 +258,30 @@ fn compare_on_set(
     set: &str,
     seed: u64,
 ) -> Result<Comparison> {
+    let (labels, pa, pb) = paired_scores(a_name, a, b_name, b, set)?;
+    let (d, ci, p) = paired_bootstrap_auc(&labels, &pa, &pb, 2000, seed)?;
+    Ok(Comparison {
+        a: a_name.to_string(),
+        b: b_name.to_string(),
+        metric: format!("{set} ROC AUC, n = {}", labels.len()),
+        a_value: crate::metrics::roc_auc(&labels, &pa)?,
+        b_value: crate::metrics::roc_auc(&labels, &pb)?,
+        difference: d,
+        ci,
+        p_value: p,
+        method: "paired bootstrap, 2000 resamples".into(),
+    })
+}
+
+/// The labels and both models' scores (probability of class 1) on the same patches of `set`,
+/// in file order; an error when the two did not predict the same patches.
+fn paired_scores(
+    a_name: &str,
+    a: &Predictions,
+    b_name: &str,
+    b: &Predictions,
+    set: &str,
+) -> Result<(Vec<u8>, Vec<f64>, Vec<f64>)> {
     let key = |p: &Predictions| {
         let mut v: Vec<(usize, u8, f64)> = p
             .rows
@@ -222,18 +305,7 @@ fn compare_on_set(
     let labels: Vec<u8> = ka.iter().map(|x| x.1).collect();
     let pa: Vec<f64> = ka.iter().map(|x| x.2).collect();
     let pb: Vec<f64> = kb.iter().map(|x| x.2).collect();
-    let (d, ci, p) = paired_bootstrap_auc(&labels, &pa, &pb, 2000, seed)?;
-    Ok(Comparison {
-        a: a_name.to_string(),
-        b: b_name.to_string(),
-        metric: format!("{set} ROC AUC, n = {}", labels.len()),
-        a_value: crate::metrics::roc_auc(&labels, &pa)?,
-        b_value: crate::metrics::roc_auc(&labels, &pb)?,
-        difference: d,
-        ci,
-        p_value: p,
-        method: "paired bootstrap, 2000 resamples".into(),
-    })
+    Ok((labels, pa, pb))
 }
 
 #[cfg(test)]
@@ -269,5 +341,22 @@ mod tests {
         let (d, ci, _) = paired_bootstrap_auc(&labels, &good, &good, 200, 1).unwrap();
         assert_eq!(d, 0.0);
         assert_eq!(ci, [0.0, 0.0]);
+    }
+
+    /// The F2 bootstrap on 0/1 decisions: identical decisions differ by exactly 0; a detector
+    /// that finds every positive beats one that finds none by F2 = 1 - 0, with an interval away
+    /// from 0.
+    #[test]
+    fn paired_f2_bootstrap_known_answers() {
+        let labels: Vec<u8> = (0..60).map(|i| u8::from(i % 3 == 0)).collect();
+        let perfect: Vec<f64> = labels.iter().map(|&l| f64::from(l)).collect();
+        let none = vec![0.0; 60];
+        let (d, ci, _) = paired_bootstrap(&labels, &perfect, &perfect, 500, 1, f2_of_decisions)
+            .unwrap();
+        assert_eq!((d, ci), (0.0, [0.0, 0.0]));
+        let (d, ci, p) =
+            paired_bootstrap(&labels, &perfect, &none, 500, 1, f2_of_decisions).unwrap();
+        assert_eq!(d, 1.0);
+        assert!(ci[0] > 0.9 && p < 0.01, "{ci:?} {p}");
     }
 }
