@@ -58,10 +58,39 @@ fn list_indices(idx: &[usize]) -> String {
 impl PairedSet {
     /// Load and validate an image file and its label file.
     pub fn load(images: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<PairedSet> {
-        let (ip, lp) = (images.as_ref(), labels.as_ref());
+        Self::load_from(
+            npy::Source::File(images.as_ref()),
+            npy::Source::File(labels.as_ref()),
+        )
+    }
+
+    /// Validate and load an image file and its label file whose contents are held in memory,
+    /// with exactly the checks of [`PairedSet::load`]. The names are only used in messages and
+    /// recorded as `images_path` and `labels_path`.
+    pub fn from_npy_bytes(
+        images: &[u8],
+        labels: &[u8],
+        images_name: impl AsRef<Path>,
+        labels_name: impl AsRef<Path>,
+    ) -> Result<PairedSet> {
+        Self::load_from(
+            npy::Source::Bytes {
+                bytes: images,
+                name: images_name.as_ref(),
+            },
+            npy::Source::Bytes {
+                bytes: labels,
+                name: labels_name.as_ref(),
+            },
+        )
+    }
+
+    /// The validation behind [`PairedSet::load`] and [`PairedSet::from_npy_bytes`].
+    fn load_from(images: npy::Source<'_>, labels: npy::Source<'_>) -> Result<PairedSet> {
+        let (ip, lp) = (images.name(), labels.name());
         // Check both headers before reading 240 MB of pixels.
-        let ih = npy::read_header(ip)?;
-        let lh = npy::read_header(lp)?;
+        let ih = images.header()?;
+        let lh = labels.header()?;
         let n = match ih.shape.as_slice() {
             [n, h, w] | [n, h, w, 1] if *h == SIDE && *w == SIDE => *n,
             [_, h, w] | [_, h, w, 1] => {
@@ -124,7 +153,7 @@ impl PairedSet {
                 format!("{nl} labels for {n} images in {}", ip.display()),
             ));
         }
-        let raw = npy::read_int_labels(lp)?;
+        let raw = labels.read_int_labels()?;
         let bad: Vec<usize> = raw
             .iter()
             .enumerate()
@@ -143,7 +172,7 @@ impl PairedSet {
         }
         let labels: Vec<u8> = raw.iter().map(|&v| v as u8).collect();
         check_pairing(&labels).map_err(|m| Error::bad_file(lp, m))?;
-        let arr = npy::read_u16_images(ip)?;
+        let arr = images.read_u16_images()?;
         let images = arr
             .into_shape_with_order((n, SIDE, SIDE))
             .map_err(|e| Error::bad_file(ip, e.to_string()))?;
@@ -323,5 +352,74 @@ impl Dataset {
             t.save(dir.join(TEST_IMAGES), dir.join(TEST_LABELS))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_pair(dir: &Path, labels: &[i64]) -> (PathBuf, PathBuf) {
+        let (ip, lp) = (dir.join("i.npy"), dir.join("l.npy"));
+        let n = labels.len();
+        let imgs: Vec<u8> = (0..n * SIDE * SIDE).map(|i| (i % 251) as u8).collect();
+        npy::write(&ip, &[n, SIDE, SIDE], &imgs).unwrap();
+        npy::write(&lp, &[n], labels).unwrap();
+        (ip, lp)
+    }
+
+    #[test]
+    fn from_npy_bytes_matches_load() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (ip, lp) = write_pair(tmp.path(), &[0, 2, 0, 4]);
+        let a = PairedSet::load(&ip, &lp).unwrap();
+        let (ib, lb) = (std::fs::read(&ip).unwrap(), std::fs::read(&lp).unwrap());
+        let b = PairedSet::from_npy_bytes(&ib, &lb, &ip, &lp).unwrap();
+        assert_eq!(a.images, b.images);
+        assert_eq!(a.labels, b.labels);
+        assert_eq!(
+            (a.images_path, a.labels_path),
+            (b.images_path, b.labels_path)
+        );
+        assert_eq!(b.images[[0, 0, 1]], 257); // uint8 scaled by 257
+    }
+
+    #[test]
+    fn from_npy_bytes_errors_match_load() {
+        let tmp = tempfile::tempdir().unwrap();
+        for labels in [&[0i64, 0, 0, 4][..], &[1, 2, 0, 4], &[0, 2, 0, 7], &[0, 2]] {
+            let (ip, lp) = write_pair(tmp.path(), &[0, 2, 0, 4]);
+            npy::write(&lp, &[labels.len()], labels).unwrap();
+            let (ib, lb) = (std::fs::read(&ip).unwrap(), std::fs::read(&lp).unwrap());
+            let a = PairedSet::load(&ip, &lp).unwrap_err().to_string();
+            let b = PairedSet::from_npy_bytes(&ib, &lb, &ip, &lp)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(a, b);
+            assert!(a.starts_with(&lp.display().to_string()), "{a}");
+        }
+        // Truncated image data is found last, after the labels were checked.
+        let (ip, lp) = write_pair(tmp.path(), &[0, 2]);
+        let (ib, lb) = (std::fs::read(&ip).unwrap(), std::fs::read(&lp).unwrap());
+        let e = PairedSet::from_npy_bytes(&ib[..1000], &lb, "img.npy", "lab.npy").unwrap_err();
+        assert!(e.to_string().starts_with("img.npy: truncated data"), "{e}");
+    }
+
+    /// Headers that claim 10^12 images and labels: refused from the labels' real length, nothing
+    /// allocated.
+    #[test]
+    fn huge_claimed_counts_are_refused() {
+        let hdr = |descr: &str, shape: &str| {
+            let dict =
+                format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+            let mut b = b"\x93NUMPY\x01\x00".to_vec();
+            b.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+            b.extend_from_slice(dict.as_bytes());
+            b
+        };
+        let ib = hdr("<u2", "(1000000000000, 150, 150)");
+        let lb = hdr("<i8", "(1000000000000,)");
+        let e = PairedSet::from_npy_bytes(&ib, &lb, "i.npy", "l.npy").unwrap_err();
+        assert!(e.to_string().starts_with("l.npy: truncated data"), "{e}");
     }
 }

@@ -380,48 +380,170 @@ element!(int i64, Dtype::I64);
 element!(f32, Dtype::F32);
 element!(f64, Dtype::F64);
 
-/// Read the data of a file whose header has already been parsed and checked to be of type `T`.
-fn read_data<T: Element>(path: &Path, h: &Header) -> Result<ArrayD<T>> {
-    if h.dtype != T::DTYPE {
-        return Err(Error::bad_file(
-            path,
-            format!(
-                "expected {} data, found {}",
-                T::DTYPE.name(),
-                h.dtype.name()
-            ),
-        ));
+/// Where the bytes of a `.npy` file come from.
+///
+/// Both kinds go through the same checks and decoding; only the way the data bytes are fetched
+/// differs. Error messages name [`Source::name`].
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// A file on disk: the header is read first, then the data straight into a typed buffer.
+    File(&'a Path),
+    /// The whole content of a `.npy` file held in memory; `name` is only used in messages.
+    Bytes { bytes: &'a [u8], name: &'a Path },
+}
+
+impl<'a> Source<'a> {
+    /// The path error messages name.
+    pub fn name(&self) -> &'a Path {
+        match *self {
+            Source::File(path) => path,
+            Source::Bytes { name, .. } => name,
+        }
     }
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let file_len = f.metadata().map_err(|e| Error::io(path, e))?.len() as usize;
-    let n = h.len();
-    let need = n * h.dtype.size();
-    let have = file_len.saturating_sub(h.data_offset);
+
+    /// Parse the header.
+    pub fn header(&self) -> Result<Header> {
+        match *self {
+            Source::File(path) => read_header(path),
+            Source::Bytes { bytes, name } => {
+                parse_header(bytes).map_err(|e| Error::bad_file(name, e))
+            }
+        }
+    }
+
+    /// Read an array of exactly type `T`.
+    pub fn read<T: Element>(&self) -> Result<ArrayD<T>> {
+        let h = self.header()?;
+        self.read_data(&h)
+    }
+
+    /// Read image data as `u16`: `uint16` as is, `uint8` scaled by 257 (so 255 -> 65535).
+    pub fn read_u16_images(&self) -> Result<ArrayD<u16>> {
+        let h = self.header()?;
+        match h.dtype {
+            Dtype::U16 => self.read_data::<u16>(&h),
+            Dtype::U8 => Ok(self.read_data::<u8>(&h)?.mapv(|x| x as u16 * 257)),
+            d => Err(Error::bad_file(
+                self.name(),
+                format!(
+                    "images must be uint16 (or uint8), found {} ('{}')",
+                    d.name(),
+                    h.descr
+                ),
+            )),
+        }
+    }
+
+    /// Read integer labels of any integer dtype as `i64`.
+    pub fn read_int_labels(&self) -> Result<ArrayD<i64>> {
+        let h = self.header()?;
+        let path = self.name();
+        let conv_u64 = |a: ArrayD<u64>| -> Result<ArrayD<i64>> {
+            if let Some(x) = a.iter().find(|&&x| x > i64::MAX as u64) {
+                return Err(Error::bad_file(path, format!("label {x} out of range")));
+            }
+            Ok(a.mapv(|x| x as i64))
+        };
+        match h.dtype {
+            Dtype::U8 => Ok(self.read_data::<u8>(&h)?.mapv(i64::from)),
+            Dtype::I8 => Ok(self.read_data::<i8>(&h)?.mapv(i64::from)),
+            Dtype::U16 => Ok(self.read_data::<u16>(&h)?.mapv(i64::from)),
+            Dtype::I16 => Ok(self.read_data::<i16>(&h)?.mapv(i64::from)),
+            Dtype::U32 => Ok(self.read_data::<u32>(&h)?.mapv(i64::from)),
+            Dtype::I32 => Ok(self.read_data::<i32>(&h)?.mapv(i64::from)),
+            Dtype::I64 => self.read_data::<i64>(&h),
+            Dtype::U64 => conv_u64(self.read_data::<u64>(&h)?),
+            d => Err(Error::bad_file(
+                path,
+                format!(
+                    "labels must be integers, found {} ('{}')",
+                    d.name(),
+                    h.descr
+                ),
+            )),
+        }
+    }
+
+    /// Read the data whose header `h` has already been parsed from this source.
+    ///
+    /// The data length is checked against the real size of the file (or byte slice) before
+    /// anything is allocated, so a header claiming a huge shape costs nothing.
+    fn read_data<T: Element>(&self, h: &Header) -> Result<ArrayD<T>> {
+        let path = self.name();
+        if h.dtype != T::DTYPE {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "expected {} data, found {}",
+                    T::DTYPE.name(),
+                    h.dtype.name()
+                ),
+            ));
+        }
+        match *self {
+            Source::File(path) => {
+                let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+                let file_len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+                check_data_len(h, file_len).map_err(|e| Error::bad_file(path, e))?;
+                std::io::copy(
+                    &mut (&mut f).take(h.data_offset as u64),
+                    &mut std::io::sink(),
+                )
+                .map_err(|e| Error::io(path, e))?;
+                decode(path, h, |buf| {
+                    f.read_exact(buf).map_err(|e| Error::io(path, e))
+                })
+            }
+            Source::Bytes { bytes, name } => {
+                check_data_len(h, bytes.len() as u64).map_err(|e| Error::bad_file(name, e))?;
+                decode(name, h, |buf| {
+                    let data = bytes
+                        .get(h.data_offset..)
+                        .filter(|d| d.len() == buf.len())
+                        .ok_or_else(|| Error::bad_file(name, "data length mismatch"))?;
+                    buf.copy_from_slice(data);
+                    Ok(())
+                })
+            }
+        }
+    }
+}
+
+/// Check that a source of `total_len` bytes holds exactly the data `h` describes after its header.
+fn check_data_len(h: &Header, total_len: u64) -> std::result::Result<(), String> {
+    let need = h
+        .shape
+        .iter()
+        .try_fold(h.dtype.size() as u64, |acc, &d| acc.checked_mul(d as u64))
+        .ok_or_else(|| format!("shape {} too large", h.shape_str()))?;
+    let have = total_len.saturating_sub(h.data_offset as u64);
     if have < need {
-        return Err(Error::bad_file(
-            path,
-            format!(
-                "truncated data: shape {} needs {need} bytes, file has {have}",
-                h.shape_str()
-            ),
+        return Err(format!(
+            "truncated data: shape {} needs {need} bytes, file has {have}",
+            h.shape_str()
         ));
     }
     if have > need {
-        return Err(Error::bad_file(
-            path,
-            format!("{} unexpected bytes after the data", have - need),
-        ));
+        return Err(format!("{} unexpected bytes after the data", have - need));
     }
-    std::io::copy(
-        &mut (&mut f).take(h.data_offset as u64),
-        &mut std::io::sink(),
-    )
-    .map_err(|e| Error::io(path, e))?;
-    let mut v: Vec<T> = vec![T::default(); n];
+    Ok(())
+}
+
+/// Allocate the array's buffer, let `fill` write its bytes, then fix byte order and layout.
+/// Only called once [`check_data_len`] has accepted the length, so the allocation is bounded by
+/// the size of the input.
+fn decode<T: Element>(
+    path: &Path,
+    h: &Header,
+    fill: impl FnOnce(&mut [u8]) -> Result<()>,
+) -> Result<ArrayD<T>> {
+    let mut v: Vec<T> = vec![T::default(); h.len()];
     // SAFETY: T is a plain integer or float type (all bit patterns valid); the byte view covers
     // exactly the vector's initialised elements.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, need) };
-    f.read_exact(bytes).map_err(|e| Error::io(path, e))?;
+    let bytes = unsafe {
+        std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, std::mem::size_of_val(&v[..]))
+    };
+    fill(bytes)?;
     if h.big_endian != cfg!(target_endian = "big") && h.dtype.size() > 1 {
         for x in v.iter_mut() {
             *x = x.swap();
@@ -441,57 +563,44 @@ fn read_data<T: Element>(path: &Path, h: &Header) -> Result<ArrayD<T>> {
 
 /// Read an array of exactly type `T`.
 pub fn read<T: Element>(path: impl AsRef<Path>) -> Result<ArrayD<T>> {
-    let path = path.as_ref();
-    let h = read_header(path)?;
-    read_data(path, &h)
+    Source::File(path.as_ref()).read()
 }
 
 /// Read image data as `u16`: `uint16` as is, `uint8` scaled by 257 (so 255 -> 65535).
 pub fn read_u16_images(path: impl AsRef<Path>) -> Result<ArrayD<u16>> {
-    let path = path.as_ref();
-    let h = read_header(path)?;
-    match h.dtype {
-        Dtype::U16 => read_data::<u16>(path, &h),
-        Dtype::U8 => Ok(read_data::<u8>(path, &h)?.mapv(|x| x as u16 * 257)),
-        d => Err(Error::bad_file(
-            path,
-            format!(
-                "images must be uint16 (or uint8), found {} ('{}')",
-                d.name(),
-                h.descr
-            ),
-        )),
-    }
+    Source::File(path.as_ref()).read_u16_images()
 }
 
 /// Read integer labels of any integer dtype as `i64`.
 pub fn read_int_labels(path: impl AsRef<Path>) -> Result<ArrayD<i64>> {
-    let path = path.as_ref();
-    let h = read_header(path)?;
-    let conv_u64 = |a: ArrayD<u64>| -> Result<ArrayD<i64>> {
-        if let Some(x) = a.iter().find(|&&x| x > i64::MAX as u64) {
-            return Err(Error::bad_file(path, format!("label {x} out of range")));
-        }
-        Ok(a.mapv(|x| x as i64))
-    };
-    match h.dtype {
-        Dtype::U8 => Ok(read_data::<u8>(path, &h)?.mapv(i64::from)),
-        Dtype::I8 => Ok(read_data::<i8>(path, &h)?.mapv(i64::from)),
-        Dtype::U16 => Ok(read_data::<u16>(path, &h)?.mapv(i64::from)),
-        Dtype::I16 => Ok(read_data::<i16>(path, &h)?.mapv(i64::from)),
-        Dtype::U32 => Ok(read_data::<u32>(path, &h)?.mapv(i64::from)),
-        Dtype::I32 => Ok(read_data::<i32>(path, &h)?.mapv(i64::from)),
-        Dtype::I64 => read_data::<i64>(path, &h),
-        Dtype::U64 => conv_u64(read_data::<u64>(path, &h)?),
-        d => Err(Error::bad_file(
-            path,
-            format!(
-                "labels must be integers, found {} ('{}')",
-                d.name(),
-                h.descr
-            ),
-        )),
+    Source::File(path.as_ref()).read_int_labels()
+}
+
+/// [`read`] from the content of a `.npy` file held in memory; `name` is only used in messages.
+pub fn read_bytes<T: Element>(bytes: &[u8], name: impl AsRef<Path>) -> Result<ArrayD<T>> {
+    Source::Bytes {
+        bytes,
+        name: name.as_ref(),
     }
+    .read()
+}
+
+/// [`read_u16_images`] from the content of a `.npy` file held in memory.
+pub fn read_u16_images_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<ArrayD<u16>> {
+    Source::Bytes {
+        bytes,
+        name: name.as_ref(),
+    }
+    .read_u16_images()
+}
+
+/// [`read_int_labels`] from the content of a `.npy` file held in memory.
+pub fn read_int_labels_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<ArrayD<i64>> {
+    Source::Bytes {
+        bytes,
+        name: name.as_ref(),
+    }
+    .read_int_labels()
 }
 
 /// Write a C-ordered little-endian `.npy` file atomically.
@@ -562,4 +671,156 @@ pub fn write<T: Element>(path: impl AsRef<Path>, shape: &[usize], data: &[T]) ->
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-1 `.npy` file with the given header dict and data bytes.
+    fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
+        let mut b = MAGIC.to_vec();
+        b.extend_from_slice(&[1, 0]);
+        b.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        b.extend_from_slice(dict.as_bytes());
+        b.extend_from_slice(data);
+        b
+    }
+
+    fn err_text<T: std::fmt::Debug>(r: Result<T>) -> String {
+        r.expect_err("expected an error").to_string()
+    }
+
+    #[test]
+    fn bytes_and_file_reads_agree() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("a.npy");
+        let data: Vec<u16> = (0..24).map(|i| i * 1000 + 7).collect();
+        write(&p, &[2, 3, 4], &data).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let from_file = read::<u16>(&p).unwrap();
+        let from_bytes = read_bytes::<u16>(&bytes, &p).unwrap();
+        assert_eq!(from_file, from_bytes);
+        assert_eq!(from_bytes.shape(), &[2, 3, 4]);
+        assert_eq!(from_bytes.iter().copied().collect::<Vec<_>>(), data);
+        assert_eq!(
+            read_u16_images(&p).unwrap(),
+            read_u16_images_bytes(&bytes, &p).unwrap()
+        );
+        assert_eq!(
+            read_int_labels(&p).unwrap(),
+            read_int_labels_bytes(&bytes, &p).unwrap()
+        );
+    }
+
+    #[test]
+    fn bytes_read_handles_byte_order_fortran_and_u8_images() {
+        let big = npy_bytes(
+            "{'descr': '>i2', 'fortran_order': False, 'shape': (3,), }",
+            &[0, 1, 0xff, 0xfe, 0, 4],
+        );
+        let l = read_int_labels_bytes(&big, "big.npy").unwrap();
+        assert_eq!(l.iter().copied().collect::<Vec<_>>(), [1, -2, 4]);
+        // Fortran order: column-major bytes come back in C order.
+        let f = npy_bytes(
+            "{'descr': '|u1', 'fortran_order': True, 'shape': (2, 3), }",
+            &[1, 4, 2, 5, 3, 6],
+        );
+        let a = read_u16_images_bytes(&f, "f.npy").unwrap();
+        assert_eq!(a.shape(), &[2, 3]);
+        let want: Vec<u16> = [1u16, 2, 3, 4, 5, 6].iter().map(|x| x * 257).collect();
+        assert_eq!(a.iter().copied().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn bytes_read_errors_name_the_file() {
+        let e = err_text(read_bytes::<u16>(b"", "empty.npy"));
+        assert!(
+            e.contains("empty.npy") && e.contains("empty file (0 bytes)"),
+            "{e}"
+        );
+        let e = err_text(read_bytes::<u16>(b"hello, not numpy", "x.npy"));
+        assert!(e.contains("x.npy") && e.contains("not a .npy file"), "{e}");
+        let ok = npy_bytes(
+            "{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }",
+            &[1, 0, 2, 0],
+        );
+        let e = err_text(read_bytes::<u16>(&ok[..ok.len() - 1], "t.npy"));
+        assert!(
+            e.contains("t.npy: truncated data: shape (2,) needs 4 bytes, file has 3"),
+            "{e}"
+        );
+        let mut long = ok.clone();
+        long.push(0);
+        let e = err_text(read_bytes::<u16>(&long, "t.npy"));
+        assert!(e.contains("1 unexpected bytes after the data"), "{e}");
+        let e = err_text(read_bytes::<i64>(&ok, "t.npy"));
+        assert!(e.contains("expected int64 data, found uint16"), "{e}");
+    }
+
+    /// A header claiming 10^12 elements must be rejected against the real length before the
+    /// buffer is allocated (allocating would abort the process).
+    #[test]
+    fn huge_shape_is_rejected_before_allocating() {
+        let b = npy_bytes(
+            "{'descr': '<u2', 'fortran_order': False, 'shape': (1000000000000,), }",
+            &[0; 16],
+        );
+        let e = err_text(read_u16_images_bytes(&b, "huge.npy"));
+        assert!(
+            e.contains("truncated data: shape (1000000000000,) needs 2000000000000 bytes"),
+            "{e}"
+        );
+        let b = npy_bytes(
+            "{'descr': '<i8', 'fortran_order': True, 'shape': (100000, 100000, 100000), }",
+            &[0; 16],
+        );
+        let e = err_text(read_int_labels_bytes(&b, "huge.npy"));
+        assert!(e.contains("truncated data"), "{e}");
+        // Same through a file.
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("huge.npy");
+        std::fs::write(&p, &b).unwrap();
+        let e = err_text(read_int_labels(&p));
+        assert!(e.contains("truncated data"), "{e}");
+    }
+
+    #[test]
+    fn overflowing_shapes_are_errors() {
+        let b = npy_bytes(
+            "{'descr': '<u2', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
+            &[],
+        );
+        let e = err_text(read_bytes::<u16>(&b, "o.npy"));
+        assert!(e.contains("shape too large"), "{e}");
+        // Zero elements, but the other axis is beyond what an array can index: an error, not a
+        // panic.
+        let b = npy_bytes(
+            "{'descr': '<u2', 'fortran_order': False, 'shape': (0, 9223372036854775808), }",
+            &[],
+        );
+        assert!(read_bytes::<u16>(&b, "o.npy").is_err());
+        let b = npy_bytes(
+            "{'descr': '<u2', 'fortran_order': True, 'shape': (9223372036854775808, 0), }",
+            &[],
+        );
+        assert!(read_bytes::<u16>(&b, "o.npy").is_err());
+    }
+
+    #[test]
+    fn empty_shapes_read_as_empty_arrays() {
+        let b = npy_bytes(
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (0,), }",
+            &[],
+        );
+        assert_eq!(read_int_labels_bytes(&b, "e.npy").unwrap().len(), 0);
+        // A 0-d array holds one value.
+        let b = npy_bytes(
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (), }",
+            &[5, 0, 0, 0, 0, 0, 0, 0],
+        );
+        let a = read_int_labels_bytes(&b, "s.npy").unwrap();
+        assert_eq!(a.ndim(), 0);
+        assert_eq!(a.iter().copied().collect::<Vec<_>>(), [5]);
+    }
 }
