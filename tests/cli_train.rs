@@ -305,6 +305,65 @@ fn bad_training_input_gives_clear_errors() {
                 "mass-calc",
                 "--model",
                 "scratch",
+                "--dropout",
+                "1.5",
+            ],
+            "invalid dropout: 1.5 must be in [0, 1)",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--optimizer",
+                "adamw",
+            ],
+            "invalid optimizer: 'adamw'",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--threshold",
+                "abc",
+            ],
+            "invalid threshold: 'abc'",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "vgg16",
+                "--head",
+                "512,abc",
+            ],
+            "invalid head: '512,abc'",
+        ),
+        (
+            &["--task", "mass-calc", "--model", "scratch", "--lr=-0.1"],
+            "invalid learning rate: -0.1",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--epochs",
+                "-1",
+            ],
+            "unexpected argument '-1'",
+        ),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
                 "--clahe",
                 "0.01",
             ],
@@ -317,6 +376,49 @@ fn bad_training_input_gives_clear_errors() {
         assert!(!o.status.success(), "{args:?} should fail");
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
         assert!(err.contains(want), "{args:?}: expected '{want}' in: {err}");
+    }
+    assert!(!out.exists(), "a failed run leaves no folder behind");
+    // A weights file that is not safetensors is named, and leaves no run folder.
+    let bad = tmp.path().join("bad.safetensors");
+    std::fs::write(&bad, b"garbage").unwrap();
+    let o = train(
+        &out,
+        &[
+            "--task",
+            "mass-calc",
+            "--model",
+            "vgg16",
+            "--weights",
+            bad.to_str().unwrap(),
+        ],
+    );
+    let err = common::stderr(&o);
+    assert!(
+        !o.status.success() && err.contains("bad.safetensors") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a failed run leaves no folder behind");
+    // --out must name a folder inside the runs folder.
+    let o = train(
+        Path::new(".."),
+        &["--task", "mass-calc", "--model", "scratch"],
+    );
+    assert!(
+        common::stderr(&o).contains("must end with the run's folder name"),
+        "{}",
+        common::stderr(&o)
+    );
+    // A corrupt run folder is named by evaluate and by --resume.
+    let broken = tmp.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("config.json"), "{").unwrap();
+    for args in [["evaluate", "--run"], ["train", "--resume"]] {
+        let o = common::mammo().args(args).arg(&broken).output().unwrap();
+        let err = common::stderr(&o);
+        assert!(
+            !o.status.success() && err.contains("config.json") && !err.contains("panicked"),
+            "{err}"
+        );
     }
     let o = common::mammo()
         .args(["evaluate", "--run"])

@@ -198,9 +198,20 @@ fn notebook_02_scratch() {
     let text = text_of(&nb);
     assert!(text.contains("Total params: 3,452,545"), "{text}");
     assert!(text.contains("SCRATCH_BM_V6"), "{text}");
+    // The comparisons are settled by paired tests, each with an interval and a verdict.
+    for want in [
+        "SCRATCH_2 vs SCRATCH_1 (validation ROC AUC",
+        "SCRATCH_4 vs SCRATCH_2 (validation ROC AUC",
+        "SCRATCH_4+TTA vs SCRATCH_4 (validation ROC AUC",
+        "SCRATCH_BM_V6 vs SCRATCH_BM_CW (validation F2 at the validation thresholds",
+    ] {
+        assert!(text.contains(want), "missing comparison '{want}': {text}");
+    }
+    assert!(text.matches("=> ").count() >= 5, "verdicts missing: {text}");
+    // Curves, confusion matrices and two Grad-CAM grids.
     assert!(
-        figures(&nb) >= 4,
-        "curves and confusion matrices expected, found {}",
+        figures(&nb) >= 7,
+        "curves, confusion matrices and Grad-CAM figures expected, found {}",
         figures(&nb)
     );
     let html = std::fs::read_to_string(build().join("test-reports/02_scratch.html")).unwrap();
@@ -219,9 +230,11 @@ fn notebook_03_pretrained() {
         "the seed's VGG16 model summary: {text}"
     );
     assert!(
-        text.contains("paired by seed"),
+        text.contains("paired by seed") && text.contains("=> "),
         "adapter comparison verdict missing: {text}"
     );
+    // Curves, a confusion matrix and the Grad-CAM grid of the VGG16 run.
+    assert!(figures(&nb) >= 3, "found {} figures", figures(&nb));
 }
 
 #[test]
@@ -232,6 +245,10 @@ fn notebook_04_siamese() {
     assert!(
         text.contains("paired bootstrap"),
         "Siamese vs single-image comparison missing: {text}"
+    );
+    assert!(
+        text.contains("SIAMESE_4 vs SIAMESE_1 (validation ROC AUC"),
+        "rotation vs flip+rotation comparison missing: {text}"
     );
     assert!(figures(&nb) >= 3);
 }

@@ -341,14 +341,23 @@ impl TrainArgs {
         put("task", Some(task.clone()));
         put("model", Some(model.clone()));
         put("profile", self.profile.clone());
-        put(
-            "name",
-            Some(
-                out.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "run".into()),
-            ),
-        );
+        let name = match out.file_name() {
+            Some(n)
+                if out
+                    .components()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, std::path::Component::Normal(_))) =>
+            {
+                n.to_string_lossy().into_owned()
+            }
+            _ => {
+                return Err(mammo::Error::invalid(
+                    "--out",
+                    format!("'{}' must end with the run's folder name", out.display()),
+                ))
+            }
+        };
+        put("name", Some(name));
         put(
             "data",
             Some(

@@ -70,9 +70,22 @@ pub fn train(
         }
         None => None,
     };
-    let data = train::prepare(cfg, ds)?;
-    let trained = train::fit(cfg, data, dir.as_deref(), None)?;
-    finish(trained, dir)
+    let trained =
+        train::prepare(cfg, ds).and_then(|data| train::fit(cfg, data, dir.as_deref(), None));
+    match trained {
+        Ok(t) => finish(t, dir),
+        Err(e) => {
+            // A run that failed before its first epoch leaves nothing behind (no folder that a
+            // second try would have to --force).
+            if let Some(d) = &dir {
+                if !train::has_checkpoint(d) {
+                    let _ = std::fs::remove_file(d.join("config.json"));
+                    let _ = std::fs::remove_dir(d);
+                }
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Continue an interrupted run in `dir` from its checkpoint (its saved configuration and data
@@ -268,7 +281,9 @@ impl Run {
                 .as_ref()
                 .ok_or_else(|| Error::invalid("set", "the dataset has no test set"))?,
             "validation" => &data.train_set,
-            o => return crate::error::invalid("set", format!("'{o}': expected validation or test")),
+            o => {
+                return crate::error::invalid("set", format!("'{o}': expected validation or test"))
+            }
         };
         let (samples, probs): (Vec<crate::tasks::Sample>, Vec<f64>) = self
             .predictions

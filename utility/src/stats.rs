@@ -205,8 +205,14 @@ pub fn compare_runs_f2(a: &Run, b: &Run, set: &str, seed: u64) -> Result<Compari
         set,
     )?;
     let thr = |r: &Run| r.metrics.validation.threshold.unwrap_or(0.5);
-    let da: Vec<f64> = pa.iter().map(|&p| f64::from(u8::from(p >= thr(a)))).collect();
-    let db: Vec<f64> = pb.iter().map(|&p| f64::from(u8::from(p >= thr(b)))).collect();
+    let da: Vec<f64> = pa
+        .iter()
+        .map(|&p| f64::from(u8::from(p >= thr(a))))
+        .collect();
+    let db: Vec<f64> = pb
+        .iter()
+        .map(|&p| f64::from(u8::from(p >= thr(b))))
+        .collect();
     let (d, ci, p) = paired_bootstrap(&labels, &da, &db, 2000, seed, f2_of_decisions)?;
     Ok(Comparison {
         a: a.config.name.clone(),
@@ -351,8 +357,8 @@ mod tests {
         let labels: Vec<u8> = (0..60).map(|i| u8::from(i % 3 == 0)).collect();
         let perfect: Vec<f64> = labels.iter().map(|&l| f64::from(l)).collect();
         let none = vec![0.0; 60];
-        let (d, ci, _) = paired_bootstrap(&labels, &perfect, &perfect, 500, 1, f2_of_decisions)
-            .unwrap();
+        let (d, ci, _) =
+            paired_bootstrap(&labels, &perfect, &perfect, 500, 1, f2_of_decisions).unwrap();
         assert_eq!((d, ci), (0.0, [0.0, 0.0]));
         let (d, ci, p) =
             paired_bootstrap(&labels, &perfect, &none, 500, 1, f2_of_decisions).unwrap();

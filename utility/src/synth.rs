@@ -52,12 +52,22 @@ pub fn scaled_counts(counts: [usize; 4], scale: f64) -> [usize; 4] {
 /// term is marked with -inf and gets amplitude 0).
 fn log_f2_table() -> Vec<f64> {
     let n = SIDE;
-    let freq = |u: usize| if u <= n / 2 { u as f64 } else { u as f64 - n as f64 };
+    let freq = |u: usize| {
+        if u <= n / 2 {
+            u as f64
+        } else {
+            u as f64 - n as f64
+        }
+    };
     let mut t = Vec::with_capacity(n * n);
     for u in 0..n {
         for v in 0..n {
             let f2 = freq(u) * freq(u) + freq(v) * freq(v);
-            t.push(if f2 < 0.25 { f64::NEG_INFINITY } else { f2.ln() });
+            t.push(if f2 < 0.25 {
+                f64::NEG_INFINITY
+            } else {
+                f2.ln()
+            });
         }
     }
     t
@@ -250,15 +260,18 @@ fn add_mass(
             let (dx, dy) = (x as f64 - cx, y as f64 - cy);
             let d = (dx * dx + dy * dy).sqrt();
             let (xf, yf) = (x as f64, y as f64);
-            let near_spicule = |bx: &(f64, f64, f64, f64)| {
-                xf >= bx.0 && xf <= bx.1 && yf >= bx.2 && yf <= bx.3
-            };
+            let near_spicule =
+                |bx: &(f64, f64, f64, f64)| xf >= bx.0 && xf <= bx.1 && yf >= bx.2 && yf <= bx.3;
             if d >= r_max && !boxes.iter().any(near_spicule) {
                 continue;
             }
             // cos/sin of the polar angle and its multiples by the Chebyshev recurrence (no
             // atan2/cos per pixel: this loop dominates the generator's time).
-            let (c1, s1) = if d > 0.0 { (dx / d, dy / d) } else { (1.0, 0.0) };
+            let (c1, s1) = if d > 0.0 {
+                (dx / d, dy / d)
+            } else {
+                (1.0, 0.0)
+            };
             let (c2, s2) = (c1 * c1 - s1 * s1, 2.0 * s1 * c1);
             let mut rt = r0 * (1.0 + ecc * (c2 * cos2p + s2 * sin2p));
             let (mut ck, mut sk) = (c2 * c1 - s2 * s1, s2 * c1 + c2 * s1); // k = 3
