@@ -34,6 +34,34 @@ fn read_json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
+/// Two run folders hold the same weights, predictions, metrics and history (history.csv ends
+/// with the epoch's seconds, which differ; everything else must not).
+fn assert_same_run(a: &Path, b: &Path, what: &str) {
+    for f in ["model.safetensors", "predictions.csv", "metrics.json"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between {what}"
+        );
+    }
+    let strip = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                l.rsplit_once(',')
+                    .map(|x| x.0.to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&a.join("history.csv")),
+        strip(&b.join("history.csv")),
+        "{what}"
+    );
+}
+
 #[test]
 fn train_writes_a_complete_consistent_run() {
     let tmp = tempfile::tempdir().unwrap();
@@ -138,26 +166,7 @@ fn seeded_cpu_runs_repeat_exactly() {
         );
         assert!(o.status.success(), "{}", common::stderr(&o));
     }
-    for f in ["model.safetensors", "predictions.csv", "metrics.json"] {
-        assert_eq!(
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-            "{f} differs between identical seeded runs"
-        );
-    }
-    let strip = |p: &Path| -> Vec<String> {
-        // history.csv ends with the epoch's seconds, which differ; everything else must not.
-        std::fs::read_to_string(p)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                l.rsplit_once(',')
-                    .map(|x| x.0.to_string())
-                    .unwrap_or_default()
-            })
-            .collect()
-    };
-    assert_eq!(strip(&a.join("history.csv")), strip(&b.join("history.csv")));
+    assert_same_run(&a, &b, "identical seeded runs");
 }
 
 #[test]
@@ -542,25 +551,7 @@ fn killed_run_resumes_to_the_uninterrupted_result() {
         "{}",
         common::stdout(&o)
     );
-    for f in ["model.safetensors", "predictions.csv", "metrics.json"] {
-        assert_eq!(
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-            "{f}: the resumed run differs from the uninterrupted one"
-        );
-    }
-    let strip = |p: &Path| -> Vec<String> {
-        std::fs::read_to_string(p)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                l.rsplit_once(',')
-                    .map(|x| x.0.to_string())
-                    .unwrap_or_default()
-            })
-            .collect()
-    };
-    assert_eq!(strip(&a.join("history.csv")), strip(&b.join("history.csv")));
+    assert_same_run(&a, &b, "the resumed and the uninterrupted run");
     assert!(
         !b.join("checkpoint.safetensors").exists(),
         "a finished run drops its checkpoint"
