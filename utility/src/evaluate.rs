@@ -388,6 +388,20 @@ pub fn write_config(dir: &Path, cfg: &TrainConfig) -> Result<()> {
     )
 }
 
+/// Read a run folder's configuration (`config.json`), naming the folder or file when it is
+/// missing or not a mammo configuration.
+pub fn read_config(dir: &Path) -> Result<TrainConfig> {
+    let cfg_path = dir.join("config.json");
+    if !cfg_path.exists() {
+        return Err(Error::bad_file(
+            dir,
+            "not a run folder: config.json is missing",
+        ));
+    }
+    serde_json::from_slice(&crate::fsx::read_bytes(&cfg_path)?)
+        .map_err(|e| Error::bad_file(&cfg_path, format!("not a mammo run config: {e}")))
+}
+
 /// Write a run's files into `dir` (each atomically): config.json, history.csv, predictions.csv,
 /// and last metrics.json, whose presence marks a complete run (the weights are written during
 /// training).
@@ -427,15 +441,7 @@ impl SavedRun {
         if !dir.is_dir() {
             return Err(Error::bad_file(dir, "not a run folder (no such folder)"));
         }
-        let cfg_path = dir.join("config.json");
-        if !cfg_path.exists() {
-            return Err(Error::bad_file(
-                dir,
-                "not a run folder: config.json is missing",
-            ));
-        }
-        let config: TrainConfig = serde_json::from_slice(&crate::fsx::read_bytes(&cfg_path)?)
-            .map_err(|e| Error::bad_file(&cfg_path, format!("not a mammo run config: {e}")))?;
+        let config = read_config(dir)?;
         let pp = dir.join("predictions.csv");
         let text = String::from_utf8(crate::fsx::read_bytes(&pp)?)
             .map_err(|_| Error::bad_file(&pp, "not UTF-8 text"))?;

@@ -76,23 +76,26 @@ impl Optimizer {
             }
             match self.kind {
                 OptimizerKind::Adam => {
+                    // In place where it costs nothing: the moments and the weights are
+                    // updated without allocating a copy of each.
                     let (m, v) = (&mut self.m[i], &mut self.v[i]);
-                    m.copy_(&(&*m * BETA1 + &g * (1.0 - BETA1)));
-                    v.copy_(&(&*v * BETA2 + &g * &g * (1.0 - BETA2)));
+                    *m *= BETA1;
+                    *m += &g * (1.0 - BETA1);
+                    *v *= BETA2;
+                    *v += &g * &g * (1.0 - BETA2);
                     let bc1 = 1.0 - BETA1.powf(t);
                     let bc2 = 1.0 - BETA2.powf(t);
                     let denom = v.sqrt() / bc2.sqrt() + EPS;
-                    let upd = &*m / denom * (self.lr / bc1);
-                    p.copy_(&(&*p - upd));
+                    *p -= &*m / denom * (self.lr / bc1);
                 }
                 OptimizerKind::RmsProp => {
                     let sq = &mut self.m[i];
-                    sq.copy_(&(&*sq * RMS_ALPHA + &g * &g * (1.0 - RMS_ALPHA)));
-                    let upd = &g / (sq.sqrt() + EPS) * self.lr;
-                    p.copy_(&(&*p - upd));
+                    *sq *= RMS_ALPHA;
+                    *sq += &g * &g * (1.0 - RMS_ALPHA);
+                    *p -= &g / (sq.sqrt() + EPS) * self.lr;
                 }
                 OptimizerKind::Sgd => {
-                    p.copy_(&(&*p - &g * self.lr));
+                    *p -= &g * self.lr;
                 }
             }
         }

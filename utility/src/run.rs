@@ -92,21 +92,13 @@ pub fn train(
 /// folder are used); the result equals the uninterrupted run's on the CPU.
 pub fn resume(dir: impl AsRef<Path>) -> Result<Run> {
     let dir = dir.as_ref();
-    let cfg_path = dir.join("config.json");
-    if !cfg_path.exists() {
-        return Err(Error::bad_file(
-            dir,
-            "not a run folder: config.json is missing",
-        ));
-    }
+    let cfg = evaluate::read_config(dir)?;
     if dir.join("metrics.json").exists() {
         return Err(Error::bad_file(
             dir,
             "this run finished already (metrics.json is there): nothing to resume",
         ));
     }
-    let cfg: TrainConfig = serde_json::from_slice(&crate::fsx::read_bytes(&cfg_path)?)
-        .map_err(|e| Error::bad_file(&cfg_path, format!("not a run configuration: {e}")))?;
     cfg.validate()?;
     let ds = Dataset::load(&cfg.data)?;
     resume_with(&cfg, &ds, dir)
@@ -182,10 +174,7 @@ pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run
     }
     // An interrupted run of the same configuration continues where it stopped.
     if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
-        let same = crate::fsx::read_bytes(d.join("config.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<TrainConfig>(&b).ok())
-            .is_some_and(|c| &c == cfg);
+        let same = evaluate::read_config(&d).is_ok_and(|c| &c == cfg);
         if same {
             return resume_with(cfg, ds, &d);
         }

@@ -244,9 +244,7 @@ impl Grid {
     pub fn status(&self, index: usize) -> Result<Status> {
         let cfg = self.config(index)?;
         let d = self.run_dir(index);
-        let saved = crate::fsx::read_bytes(d.join("config.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<TrainConfig>(&b).ok());
+        let saved = crate::evaluate::read_config(&d).ok();
         Ok(match saved {
             Some(c) if c == cfg && d.join("metrics.json").exists() => Status::Done,
             Some(c) if c == cfg && crate::train::has_checkpoint(&d) => Status::Interrupted,
