@@ -1,39 +1,77 @@
 #!/usr/bin/env bash
-# make bench: mammo's scratch-CNN throughput next to PyTorch eager's, on this machine, in one run.
-# The PyTorch side needs an importable torch 2.11 (the full wheel): MAMMO_TORCH_PYTHON, or a
-# venv under ~/.cache/mammo/torch-venv that this script creates once (~2.7 GB download).
+# make bench: mammo next to PyTorch eager, Keras/TensorFlow and NumPy on this machine, in one run,
+# and a table of medians (docs/PERFORMANCE.md explains every row).
+#
+#   scripts/bench.sh [--quick] [--cold-notebook]
+#
+# --quick: one repetition instead of three; --cold-notebook: also time the first :dep cell with
+# an empty evcxr build dir (compiles every dependency once: minutes).
+# The PyTorch side needs an importable torch 2.11 (the full wheel): MAMMO_TORCH_PYTHON, or a venv
+# under ~/.cache/mammo/torch-venv created once (~2.7 GB download). The Keras side needs
+# TensorFlow 2.21: MAMMO_KERAS_PYTHON, or ~/.cache/mammo/keras-venv created once (tensorflow-cpu);
+# MAMMO_BENCH_KERAS=0 skips it. Raw JSON lines: build/bench/results.jsonl.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+REPS=3
+COLD=""
+for a in "$@"; do
+  case "$a" in
+    --quick) REPS=1;;
+    --cold-notebook) COLD=--cold;;
+    *) echo "bench: unknown option $a" >&2; exit 2;;
+  esac
+done
 CACHE="${MAMMO_CACHE:-$HOME/.cache/mammo}"
-PY="${MAMMO_TORCH_PYTHON:-$CACHE/torch-venv/bin/python}"
-if ! "$PY" -c "import torch" 2>/dev/null; then
-  echo "[bench] creating $CACHE/torch-venv with torch 2.11.0 for the PyTorch reference"
-  python3 -m venv "$CACHE/torch-venv"
-  "$CACHE/torch-venv/bin/pip" install -q torch==2.11.0 numpy
-  PY="$CACHE/torch-venv/bin/python"
+venv_with() {  # $1 = venv dir, $2 = module to import, $3... = pip packages
+  local dir="$1" mod="$2"; shift 2
+  if ! "$dir/bin/python" -c "import $mod" 2>/dev/null; then
+    echo "[bench] creating $dir with $* (once)" >&2
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q "$@" >&2
+  fi
+  echo "$dir/bin/python"
+}
+PY="${MAMMO_TORCH_PYTHON:-$(venv_with "$CACHE/torch-venv" torch torch==2.11.0 numpy)}"
+KERAS=""
+if [ "${MAMMO_BENCH_KERAS:-1}" != 0 ]; then
+  KERAS="${MAMMO_KERAS_PYTHON:-$(venv_with "$CACHE/keras-venv" tensorflow tensorflow-cpu==2.21.0 numpy)}"
 fi
-cargo build --release --bins -q
+cargo build --release --workspace --bins -q
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/mammo"
 DEV="${MAMMO_DEVICE:-auto}"
+DATA="${MAMMO_DATA:-$ROOT/data/synthetic}"
+[ -f "$DATA/train_tensor.npy" ] || "$BIN" synth --out "$DATA" --seed 42
 OUT="$ROOT/build/bench"; mkdir -p "$OUT"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), threads ${OMP_NUM_THREADS:-all}"
-: > "$OUT/results.jsonl"
+RES="$OUT/results.jsonl"
+: > "$RES"
+note() { echo "[bench] $*" >&2; }
+rec() { "$@" | tee -a "$RES"; }
+note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); flags: $(grep -m1 flags /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx512f|avx512_bf16|amx_bf16|amx_tile)$' | tr '\n' ' ')"
 for bs in 32 128; do
-  for rep in 1 2 3; do
-    "$BIN" bench --device "$DEV" --batch-size "$bs" --steps 20 | tee -a "$OUT/results.jsonl"
-    "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps 20 | tee -a "$OUT/results.jsonl"
-    "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps 20 --channels-last --amp bf16 | tee -a "$OUT/results.jsonl"
+  for rep in $(seq "$REPS"); do
+    note "scratch CNN, batch $bs, repetition $rep"
+    rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps 20
+    rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps 20 --channels-last
+    rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps 20 --channels-last --precision bf16
+    rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps 20
+    rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps 20 --channels-last
+    rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps 20 --channels-last --amp bf16
+    [ -z "$KERAS" ] || rec "$KERAS" scripts/bench/keras_scratch.py --batch-size "$bs" --steps 20
   done
 done
-python3 - "$OUT/results.jsonl" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-groups = {}
-for r in rows:
-    name = r.get("implementation") or ("pytorch" + (" channels-last+" + r["amp"] if r.get("channels_last") else ""))
-    groups.setdefault((name, r["batch_size"]), []).append(r["train_images_per_s"])
-print(f"{'implementation':<32}{'batch':>6}{'train img/s (median)':>22}{'spread':>16}")
-for (name, bs), v in sorted(groups.items(), key=lambda x: (x[0][1], x[0][0])):
-    print(f"{name:<32}{bs:>6}{statistics.median(v):>22.1f}{min(v):>8.1f}-{max(v):.1f}")
-PY
+for rep in $(seq "$REPS"); do
+  note "VGG16 features, repetition $rep"
+  rec "$BIN" bench --device "$DEV" --what vgg16 --batch-size 32 --steps 4
+  rec "$PY" scripts/bench/torch_scratch.py --what vgg16 --batch-size 32 --steps 4
+  note "roofline, .npy load, repetition $rep"
+  rec "$BIN" bench --device "$DEV" --what roofline --steps 10
+  rec "$PY" scripts/bench/torch_scratch.py --what roofline --steps 10
+  rec "$BIN" bench --what npy --data "$DATA" --steps 3
+  rec "$PY" scripts/bench/torch_scratch.py --what npy --npy "$DATA/train_tensor.npy" --steps 3
+done
+note "data path and peak memory on $DATA"
+rec "$BIN" bench --what data --data "$DATA" --batch-size 32 --steps 6
+note "notebook latency"
+rec bash scripts/bench/notebook_latency.sh $COLD
+"$PY" scripts/bench/summarize.py "$RES"

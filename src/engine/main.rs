@@ -121,7 +121,8 @@ enum Cmd {
         #[arg(long)]
         data: Option<PathBuf>,
     },
-    /// Measure the scratch CNN's training and inference throughput (images/s) on random batches.
+    /// Measurements for `make bench`, one JSON line each (docs/PERFORMANCE.md). Default: the
+    /// scratch CNN's training and inference throughput (images/s) on random batches.
     Bench {
         #[arg(long, default_value = "auto")]
         device: String,
@@ -129,6 +130,19 @@ enum Cmd {
         batch_size: i64,
         #[arg(long, default_value_t = 30)]
         steps: usize,
+        /// scratch, vgg16 (feature extraction), data (the data path on --data, with peak
+        /// memory), npy (loading --data's train_tensor.npy), roofline (GEMM rate x FLOPs).
+        #[arg(long, default_value = "scratch")]
+        what: String,
+        /// Convolutions in NHWC layout (scratch).
+        #[arg(long)]
+        channels_last: bool,
+        /// fp32 or bf16 (scratch).
+        #[arg(long, default_value = "fp32")]
+        precision: String,
+        /// Dataset folder for `data` and `npy` (default: MAMMO_DATA or data/synthetic).
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// Grids of runs from a TOML file: plan, run one index (a Slurm array task), collect.
     Sweep {
@@ -315,6 +329,12 @@ struct TrainArgs {
     /// Decision threshold: f2 (maximise F2 on validation) or a number.
     #[arg(long)]
     threshold: Option<String>,
+    /// Convolutions in NHWC layout (speed only; scratch and Siamese models).
+    #[arg(long)]
+    channels_last: bool,
+    /// fp32 (default) or bf16 (bf16 compute, fp32 master weights; scratch and Siamese models).
+    #[arg(long)]
+    precision: Option<String>,
     /// Replace an existing run folder.
     #[arg(long)]
     force: bool,
@@ -391,6 +411,8 @@ impl TrainArgs {
         );
         put("patience", self.patience.map(|v| v.to_string()));
         put("threshold", self.threshold.clone());
+        put("channels_last", self.channels_last.then(|| "true".into()));
+        put("precision", self.precision.clone());
         Ok(s)
     }
 
@@ -631,13 +653,45 @@ fn cmd_explain(
     Ok(())
 }
 
-fn cmd_bench(device: String, batch_size: i64, steps: usize) -> mammo::Result<()> {
+fn cmd_bench(
+    device: String,
+    batch_size: i64,
+    steps: usize,
+    what: String,
+    compute: mammo::models::Compute,
+    data: Option<PathBuf>,
+) -> mammo::Result<()> {
+    use mammo::bench;
     let device = mammo::device::parse_device(&device)?;
-    let r = mammo::bench::scratch_throughput(device, batch_size, steps)?;
-    println!(
-        "{}",
-        serde_json::to_string(&r).map_err(|e| mammo::Error::Other(e.to_string()))?
-    );
+    let data = data.unwrap_or_else(mammo::profile::data_dir);
+    let json = |v: serde_json::Result<String>| v.map_err(|e| mammo::Error::Other(e.to_string()));
+    let line = match what.as_str() {
+        "scratch" => json(serde_json::to_string(&bench::scratch_throughput(
+            device, batch_size, steps, compute,
+        )?))?,
+        "vgg16" => json(serde_json::to_string(&bench::vgg16_inference(
+            device, batch_size, steps,
+        )?))?,
+        "data" => json(serde_json::to_string(&bench::data_path(
+            &data,
+            batch_size.max(1) as usize,
+            steps,
+        )?))?,
+        "npy" => json(serde_json::to_string(&bench::npy_load(
+            &data.join("train_tensor.npy"),
+            steps,
+        )?))?,
+        "roofline" => json(serde_json::to_string(&bench::roofline(
+            device, 2048, steps,
+        )?))?,
+        o => {
+            return Err(mammo::Error::invalid(
+                "--what",
+                format!("'{o}': expected scratch, vgg16, data, npy or roofline"),
+            ))
+        }
+    };
+    println!("{line}");
     Ok(())
 }
 
@@ -724,7 +778,21 @@ fn run(cli: Cli) -> mammo::Result<()> {
             device,
             batch_size,
             steps,
-        } => cmd_bench(device, batch_size, steps),
+            what,
+            channels_last,
+            precision,
+            data,
+        } => cmd_bench(
+            device,
+            batch_size,
+            steps,
+            what,
+            mammo::models::Compute {
+                channels_last,
+                precision: mammo::models::Precision::parse(&precision)?,
+            },
+            data,
+        ),
         Cmd::Explain {
             run,
             set,

@@ -3,7 +3,95 @@
 //! named type built from a config struct with defaults, so it persists between notebook cells.
 use crate::error::Result;
 use tch::nn::{self, Module};
-use tch::Tensor;
+use tch::{Kind, Tensor};
+
+/// Floating-point precision of the convolutions and dense layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// float32 everywhere (the default, and the seed's).
+    #[default]
+    Fp32,
+    /// bfloat16 compute with float32 master weights, gradients and loss (what PyTorch's
+    /// `autocast(dtype=torch.bfloat16)` does for convolutions and linear layers). Fast where the
+    /// hardware has bf16 units (CPUs with AMX or AVX512-BF16, recent GPUs); slow elsewhere.
+    Bf16,
+}
+
+impl Precision {
+    pub fn parse(s: &str) -> Result<Precision> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fp32" | "float32" | "f32" => Ok(Precision::Fp32),
+            "bf16" | "bfloat16" => Ok(Precision::Bf16),
+            o => crate::error::invalid("precision", format!("'{o}': expected fp32 or bf16")),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Bf16 => "bf16",
+        }
+    }
+}
+
+/// How a tower computes: memory layout and precision. Neither changes the model or its saved
+/// weights, only the speed (and, for bf16, the rounding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Compute {
+    /// NHWC strides for the convolutions (oneDNN's and cuDNN's fast path).
+    pub channels_last: bool,
+    pub precision: Precision,
+}
+
+impl Compute {
+    fn kind(&self) -> Kind {
+        match self.precision {
+            Precision::Fp32 => Kind::Float,
+            Precision::Bf16 => Kind::BFloat16,
+        }
+    }
+    /// The network input in this layout and precision.
+    pub fn input(&self, x: &Tensor) -> Tensor {
+        let x = if self.channels_last {
+            to_channels_last(x)
+        } else {
+            x.shallow_clone()
+        };
+        match self.precision {
+            Precision::Fp32 => x,
+            Precision::Bf16 => x.to_kind(Kind::BFloat16),
+        }
+    }
+    /// A 3x3 valid convolution (stride 1), weights cast to the compute precision.
+    fn conv(&self, c: &nn::Conv2D, x: &Tensor) -> Tensor {
+        match self.precision {
+            Precision::Fp32 => c.forward(x),
+            Precision::Bf16 => {
+                let k = self.kind();
+                let b = c.bs.as_ref().map(|b| b.to_kind(k));
+                x.conv2d(&c.ws.to_kind(k), b.as_ref(), [1, 1], [0, 0], [1, 1], 1)
+            }
+        }
+    }
+    fn linear(&self, l: &nn::Linear, x: &Tensor) -> Tensor {
+        match self.precision {
+            Precision::Fp32 => x.apply(l),
+            Precision::Bf16 => {
+                let k = self.kind();
+                let b = l.bs.as_ref().map(|b| b.to_kind(k));
+                x.linear(&l.ws.to_kind(k), b.as_ref())
+            }
+        }
+    }
+}
+
+/// The same values with NHWC strides (`x.to(memory_format=torch.channels_last)`).
+pub fn to_channels_last(x: &Tensor) -> Tensor {
+    if x.dim() != 4 {
+        return x.shallow_clone();
+    }
+    x.permute([0, 2, 3, 1]).contiguous().permute([0, 3, 1, 2])
+}
 
 /// A row of a Keras-style model summary.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -131,6 +219,8 @@ fn stage_sizes(side: i64) -> [(i64, i64); 4] {
 pub struct Tower {
     convs: Vec<nn::Conv2D>,
     dense: nn::Linear,
+    /// Layout and precision of the forward pass (default: NCHW float32).
+    pub compute: Compute,
     pub filters: [i64; 4],
     pub dense_units: i64,
     pub flat: i64,
@@ -162,18 +252,35 @@ impl Tower {
         Ok(Tower {
             convs,
             dense,
+            compute: Compute::default(),
             filters,
             dense_units,
             flat,
         })
     }
 
+    /// Compute in this layout and precision. Channels-last also stores the convolution weights
+    /// with NHWC strides (as PyTorch's `model.to(memory_format=torch.channels_last)`), so that
+    /// neither the weights nor their gradients are reordered at every step.
+    pub fn set_compute(&mut self, compute: Compute) {
+        let _g = tch::no_grad_guard();
+        for c in &mut self.convs {
+            let w = if compute.channels_last {
+                to_channels_last(&c.ws)
+            } else {
+                c.ws.contiguous()
+            };
+            c.ws.set_data(&w);
+        }
+        self.compute = compute;
+    }
+
     /// The last convolution's activation (before its pooling), `[B, 128, 15, 15]`: what
-    /// Grad-CAM looks at.
+    /// Grad-CAM looks at. In the compute precision (float32 unless bf16 was asked for).
     pub fn conv_maps(&self, x: &Tensor) -> Tensor {
-        let mut h = x.shallow_clone();
+        let mut h = self.compute.input(x);
         for (i, c) in self.convs.iter().enumerate() {
-            h = c.forward(&h).relu();
+            h = self.compute.conv(c, &h).relu();
             if i + 1 < self.convs.len() {
                 h = h.max_pool2d_default(2);
             }
@@ -181,12 +288,15 @@ impl Tower {
         h
     }
 
-    /// From the last convolution's activation to the dense features.
+    /// From the last convolution's activation to the dense features (float32).
     pub fn head_from_maps(&self, maps: &Tensor) -> Tensor {
-        maps.max_pool2d_default(2)
-            .flatten(1, -1)
-            .apply(&self.dense)
-            .relu()
+        let h = maps.max_pool2d_default(2).flatten(1, -1);
+        let h = self.compute.linear(&self.dense, &h).relu();
+        if h.kind() == Kind::Float {
+            h
+        } else {
+            h.to_kind(Kind::Float)
+        }
     }
 
     /// `[B, 1, 150, 150]` -> `[B, dense]`.

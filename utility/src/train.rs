@@ -62,6 +62,16 @@ impl Classifier {
                 crate::pretrained::PretrainedNet::new(&vs.root(), cfg, n_out, device)?,
             ),
         };
+        let mut net = net;
+        let compute = crate::models::Compute {
+            channels_last: cfg.channels_last,
+            precision: cfg.precision,
+        };
+        match &mut net {
+            Net::Scratch(m) => m.tower.set_compute(compute),
+            Net::Siamese(m) => m.tower.set_compute(compute),
+            Net::Pretrained(_) => {}
+        }
         Ok(Classifier {
             vs,
             net,
@@ -171,8 +181,15 @@ impl Classifier {
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let tmp = path.with_extension("tmp.safetensors");
-        self.vs
-            .save(&tmp)
+        // Row-major copies (channels-last weights have NHWC strides in memory).
+        let mut named: Vec<(String, Tensor)> = self
+            .vs
+            .variables()
+            .into_iter()
+            .map(|(n, t)| (n, t.detach().contiguous()))
+            .collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        Tensor::write_safetensors(&named, &tmp)
             .map_err(|e| Error::bad_file(&tmp, e.to_string()))?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
     }
@@ -545,6 +562,11 @@ fn write_checkpoint(
     );
     named.extend(opt.state());
     named.push(("meta/json".into(), Tensor::from_slice(&json)));
+    // safetensors holds dense row-major data: channels-last weights and moments are copied so.
+    let named: Vec<(String, Tensor)> = named
+        .into_iter()
+        .map(|(n, t)| (n, t.contiguous()))
+        .collect();
     let tmp = dir.join(format!(".{CHECKPOINT}.tmp-{}", std::process::id()));
     Tensor::write_safetensors(&named, &tmp).map_err(|e| Error::bad_file(&tmp, e.to_string()))?;
     if let Ok(f) = std::fs::File::open(&tmp) {
@@ -859,6 +881,26 @@ pub fn run_dir(runs: &Path, name: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channels_last_weights_save_row_major_and_load_into_a_plain_model() {
+        let dir = std::env::temp_dir().join(format!("mammo-cl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, crate::Profile::Smoke);
+        cfg.channels_last = true;
+        let cl = Classifier::build(&cfg, Device::Cpu).unwrap();
+        let w = dir.join("m.safetensors");
+        cl.save(&w).unwrap();
+        cfg.channels_last = false;
+        cfg.seed = 7; // different initial weights, replaced by the file's
+        let mut plain = Classifier::build(&cfg, Device::Cpu).unwrap();
+        plain.load(&w).unwrap();
+        let x = Tensor::rand([2, 1, 150, 150], (Kind::Float, Device::Cpu));
+        let a = cl.logits(&x, None, false).unwrap();
+        let b = plain.logits(&x, None, false).unwrap();
+        assert!(a.allclose(&b, 1e-5, 1e-5, false), "{a} vs {b}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     fn epoch(epoch: usize, val_loss: f64, val_roc_auc: f64) -> EpochStats {
         EpochStats {

@@ -1,0 +1,97 @@
+"""Summarise `make bench` results (JSON lines) into the table docs/PERFORMANCE.md shows:
+medians and spreads per implementation and mode, the ratios the performance targets name, and
+the roofline fraction. Standard library only.
+
+    python scripts/bench/summarize.py build/bench/results.jsonl
+"""
+import json, statistics, sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+
+
+def med(v):
+    v = [x for x in v if x is not None]
+    return statistics.median(v) if v else None
+
+
+def spread(v):
+    v = [x for x in v if x is not None]
+    return f"{min(v):.1f}-{max(v):.1f}" if len(v) > 1 else ""
+
+
+def mode(r):
+    m = "channels-last" if r.get("channels_last") else "NCHW"
+    return f"{m} {r.get('precision', 'fp32')}"
+
+
+groups = {}
+for r in rows:
+    if r.get("bench") in ("scratch", "vgg16-features"):
+        key = (r["bench"], r["batch_size"], r["implementation"], mode(r))
+        groups.setdefault(key, []).append(r)
+
+print(f"\n{'model':<15}{'batch':>6}  {'implementation':<11}{'mode':<20}{'train img/s':>12}{'spread':>14}{'infer img/s':>13}{'spread':>16}")
+best = {}
+for (bench, bs, impl, md), rs in sorted(groups.items()):
+    tr = med([r.get("train_images_per_s") for r in rs])
+    inf = med([r.get("infer_images_per_s") for r in rs])
+    trs = f"{tr:.1f}" if tr else "-"
+    print(f"{bench:<15}{bs:>6}  {impl:<11}{md:<20}{trs:>12}{spread([r.get('train_images_per_s') for r in rs]):>14}"
+          f"{inf:>13.1f}{spread([r.get('infer_images_per_s') for r in rs]):>16}")
+    if tr:
+        b = best.setdefault((bench, bs, impl), (0, ""))
+        if tr > b[0]:
+            best[(bench, bs, impl)] = (tr, md)
+
+print("\ntargets (training throughput, best mode of each side, same run):")
+for (bench, bs, impl), (tr, md) in sorted(best.items()):
+    if impl != "mammo":
+        continue
+    for other, need in (("pytorch", 1.0), ("keras", 1.2)):
+        o = best.get((bench, bs, other))
+        if o:
+            ratio = tr / o[0]
+            print(f"  batch {bs}: mammo {tr:.1f} ({md}) / {other} {o[0]:.1f} ({o[1]}) = {ratio:.2f}x  "
+                  f"(target >= {need}x: {'met' if ratio >= need else 'NOT met'})")
+
+npy = {}
+for r in rows:
+    if r.get("bench") == "npy-load":
+        npy.setdefault(r["implementation"], []).append(r["seconds"])
+if "mammo" in npy and "numpy" in npy:
+    m, n = med(npy["mammo"]), med(npy["numpy"])
+    print(f"\n.npy load: mammo {m:.3f} s, numpy.load {n:.3f} s -> {n / m:.2f}x numpy's speed "
+          f"(target: no slower: {'met' if m <= n * 1.05 else 'NOT met'})")
+
+roof = {}
+for r in rows:
+    if r.get("bench") == "roofline":
+        roof.setdefault(r["implementation"], []).append(r)
+if "mammo" in roof:
+    g = med([r["gemm_gflops"] for r in roof["mammo"]])
+    gpi = roof["mammo"][0]["train_gflop_per_image"]
+    limit = g / gpi
+    line = f"\nroofline: float32 GEMM {g:.1f} GFLOP/s (mammo)"
+    if "pytorch" in roof:
+        line += f", {med([r['gemm_gflops'] for r in roof['pytorch']]):.1f} (PyTorch)"
+    print(line + f"; {gpi:.3f} GFLOP per training image -> at most {limit:.1f} img/s in fp32")
+    for bs in (32, 128):
+        b = best.get(("scratch", bs, "mammo"))
+        if b:
+            print(f"  batch {bs}: mammo's best {b[0]:.1f} img/s = {100 * b[0] / limit:.0f}% of that limit ({b[1]})")
+
+for r in rows:
+    if r.get("bench") == "data-path":
+        print(f"\ndata path ({r['data']}): load {r['load_seconds']:.2f} s; one epoch of {r['epoch_images']} images "
+              f"at {r['data_images_per_s']:.0f} img/s vs training {r['train_images_per_s']:.1f} img/s = "
+              f"{r['ratio']:.0f}x (target >= 10x: {'met' if r['ratio'] >= 10 else 'NOT met'})")
+        if r.get("peak_rss_bytes"):
+            budget = 2 * r["dataset_bytes"] + r["model_bytes"]
+            print(f"peak memory {r['peak_rss_bytes'] / 2**20:.0f} MiB; budget 2 x {r['dataset_bytes'] / 2**20:.0f} MiB data "
+                  f"+ {r['model_bytes'] / 2**20:.0f} MiB model = {budget / 2**20:.0f} MiB -> {r['peak_over_budget']:.2f} "
+                  f"(target <= 1: {'met' if r['peak_over_budget'] <= 1 else 'NOT met'})")
+
+lat = [r for r in rows if r.get("bench") == "notebook-latency"]
+if lat:
+    print("\nnotebook latency (first :dep cell + one line): " +
+          ", ".join(f"{r['build_dir']} {r['seconds']:.1f} s" for r in lat))
