@@ -43,6 +43,26 @@ for nb in "${NBS[@]}"; do
       echo "run-notebooks: FAILED: $name (a cell raised an error; see above)" >&2
       exit 1
     fi
+    # A cell whose `?` returned an error prints it to stderr (evcxr does not mark the cell as
+    # failed, so that the notebook's other variables survive); anything on stderr other than a
+    # mammo NOTICE is such an error.
+    if ! "$ROOT/.venv/bin/python" - "$EXEC/$name.ipynb" <<'PY'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+bad = []
+for i, c in enumerate(nb["cells"]):
+    for o in c.get("outputs", []):
+        if o.get("name") == "stderr":
+            lines = [l for l in "".join(o.get("text", [])).splitlines() if l.strip() and not l.startswith("NOTICE:")]
+            bad += [f"cell {i}: {l}" for l in lines]
+for b in bad:
+    print("  " + b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+    then
+      echo "run-notebooks: FAILED: $name (a cell returned an error; see above)" >&2
+      exit 1
+    fi
     echo "== $name executed in $(( $(date +%s) - t0 )) s"
   fi
   [ -f "$EXEC/$name.ipynb" ] || { echo "run-notebooks: $EXEC/$name.ipynb missing: run without --export-only first" >&2; exit 1; }

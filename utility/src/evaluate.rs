@@ -475,15 +475,24 @@ impl SavedRun {
     }
 }
 
-/// Average voting (seed §7): the mean of the runs' probabilities for each (set, index). All runs
-/// must be of the same task and hold predictions for the same samples.
+/// Average voting (seed §7): the mean of the runs' probabilities for each (set, index).
+///
+/// All runs must be of the same task. Runs of different models may have predicted different
+/// numbers of samples (the quick and smoke profiles give pretrained models fewer images); the
+/// ensemble then averages over the samples every run predicted, and says how many that is. This
+/// stays honest: a run predicts a validation or test sample only if it did not train on it, so a
+/// sample all runs predicted is held out for all of them. A sample labelled differently by two
+/// runs means they were trained on different data, which is an error.
 pub fn ensemble(runs: &[&Predictions]) -> Result<Predictions> {
     let first = runs
         .first()
         .ok_or_else(|| Error::invalid("ensemble", "needs at least one run"))?;
-    let key = |p: &Prediction| (p.set.clone(), p.index);
-    let mut base: Vec<Prediction> = first.rows.clone();
-    base.sort_by_key(key);
+    type Key = (String, usize);
+    let mut sums: std::collections::BTreeMap<Key, (Prediction, usize)> = first
+        .rows
+        .iter()
+        .map(|p| ((p.set.clone(), p.index), (p.clone(), 1)))
+        .collect();
     for (i, r) in runs.iter().enumerate().skip(1) {
         if r.task != first.task {
             return crate::error::invalid(
@@ -496,33 +505,112 @@ pub fn ensemble(runs: &[&Predictions]) -> Result<Predictions> {
                 ),
             );
         }
-        let mut rows = r.rows.clone();
-        rows.sort_by_key(key);
-        if rows.len() != base.len()
-            || rows
-                .iter()
-                .zip(&base)
-                .any(|(a, b)| a.set != b.set || a.index != b.index || a.label != b.label)
-        {
-            return crate::error::invalid(
-                "ensemble",
-                format!("run {} predicts other samples than run 1: ensemble runs trained with the same data, seed and profile", i + 1),
-            );
-        }
-        for (b, a) in base.iter_mut().zip(&rows) {
-            for (x, y) in b.probs.iter_mut().zip(&a.probs) {
-                *x += y;
+        for p in &r.rows {
+            if let Some((b, n)) = sums.get_mut(&(p.set.clone(), p.index)) {
+                if b.label != p.label || b.probs.len() != p.probs.len() {
+                    return crate::error::invalid(
+                        "ensemble",
+                        format!(
+                            "run {} labels {} sample {} as {}, run 1 as {}: ensemble runs trained on the same dataset",
+                            i + 1,
+                            p.set,
+                            p.index,
+                            p.label,
+                            b.label
+                        ),
+                    );
+                }
+                for (x, y) in b.probs.iter_mut().zip(&p.probs) {
+                    *x += y;
+                }
+                *n += 1;
             }
         }
     }
-    let n = runs.len() as f64;
-    for b in base.iter_mut() {
-        for x in b.probs.iter_mut() {
-            *x /= n;
+    let n_runs = runs.len();
+    let mut rows = Vec::new();
+    for (_, (mut p, n)) in sums {
+        if n == n_runs {
+            for x in p.probs.iter_mut() {
+                *x /= n_runs as f64;
+            }
+            rows.push(p);
+        }
+    }
+    let count = |ps: &[Prediction], set: &str| ps.iter().filter(|p| p.set == set).count();
+    for set in ["validation", "test"] {
+        let most = runs.iter().map(|r| count(&r.rows, set)).max().unwrap_or(0);
+        let shared = count(&rows, set);
+        if most > 0 && shared == 0 {
+            return crate::error::invalid(
+                "ensemble",
+                format!("the runs share no {set} sample: ensemble runs trained with the same data and seed"),
+            );
+        }
+        if shared < most {
+            crate::display::notice(&format!(
+                "ensemble: the runs predicted different {set} samples (their profiles give them different sizes);                  averaging over the {shared} that all {n_runs} predicted"
+            ));
         }
     }
     Ok(Predictions {
         task: first.task,
-        rows: base,
+        rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn preds(rows: &[(&str, usize, u8, f64)]) -> Predictions {
+        Predictions {
+            task: Task::BenignMalignant,
+            rows: rows
+                .iter()
+                .map(|&(set, index, label, p)| Prediction {
+                    set: set.into(),
+                    index,
+                    label,
+                    probs: vec![p],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ensemble_averages_the_samples_every_run_predicted() {
+        let a = preds(&[
+            ("validation", 1, 0, 0.2),
+            ("validation", 2, 1, 0.6),
+            ("test", 5, 1, 0.9),
+            ("test", 6, 0, 0.1),
+        ]);
+        // A run with fewer samples (a subset), in another order.
+        let b = preds(&[("test", 5, 1, 0.5), ("validation", 2, 1, 0.8)]);
+        let e = ensemble(&[&a, &b]).unwrap();
+        let got: Vec<(String, usize, f64)> = e
+            .rows
+            .iter()
+            .map(|p| (p.set.clone(), p.index, p.probs[0]))
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].0.as_str(), got[0].1), ("test", 5));
+        assert!((got[0].2 - 0.7).abs() < 1e-12);
+        assert_eq!((got[1].0.as_str(), got[1].1), ("validation", 2));
+        assert!((got[1].2 - 0.7).abs() < 1e-12);
+        // Identical runs average to themselves.
+        assert_eq!(ensemble(&[&a, &a]).unwrap().rows.len(), 4);
+    }
+
+    #[test]
+    fn ensemble_refuses_other_data_and_disjoint_runs() {
+        let a = preds(&[("validation", 1, 0, 0.2), ("test", 5, 1, 0.9)]);
+        let relabelled = preds(&[("validation", 1, 1, 0.2), ("test", 5, 1, 0.9)]);
+        let e = ensemble(&[&a, &relabelled]).unwrap_err().to_string();
+        assert!(e.contains("labels validation sample 1"), "{e}");
+        let disjoint = preds(&[("validation", 3, 0, 0.2), ("test", 7, 1, 0.9)]);
+        let e = ensemble(&[&a, &disjoint]).unwrap_err().to_string();
+        assert!(e.contains("share no validation sample"), "{e}");
+    }
 }
