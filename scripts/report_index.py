@@ -25,7 +25,7 @@ for nb_path in sorted(Path(a.exec_dir).glob("*.ipynb")):
                     title = line[2:].strip()
                     break
             break
-    keys = []
+    keys, profile = [], None
     for c in nb.get("cells", []):
         for o in c.get("outputs", []):
             text = o.get("text", "")
@@ -33,18 +33,21 @@ for nb_path in sorted(Path(a.exec_dir).glob("*.ipynb")):
             for line in text.splitlines():
                 if line.startswith("KEY "):
                     keys.append(line[4:].strip())
-    rows.append((name, title, keys, time.ctime(nb_path.stat().st_mtime)))
+                elif line.startswith("profile ") and profile is None:
+                    profile = line.split()[-1]  # the environment cell's resolved profile
+    rows.append((name, title, keys, time.ctime(nb_path.stat().st_mtime), profile))
+profiles = sorted({r[4] for r in rows if r[4]}) or [os.environ.get("MAMMO_PROFILE", "default")]
 items = "\n".join(
     f'<li><a href="{html.escape(n)}.html"><b>{html.escape(n)}</b> — {html.escape(t)}</a>'
     f'<br><small>executed {html.escape(m)}</small>'
     + ("<ul>" + "".join(f"<li><code>{html.escape(k)}</code></li>" for k in ks) + "</ul>" if ks else "")
     + "</li>"
-    for n, t, ks, m in rows
+    for n, t, ks, m, _ in rows
 )
 page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mammo reports</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}} li{{margin:0.8em 0}}</style></head>
 <body><h1>mammo reports</h1>
-<p>Executed notebooks (profile {html.escape(os.environ.get("MAMMO_PROFILE", "default"))}).</p>
+<p>Executed notebooks (profile {html.escape(", ".join(profiles))}).</p>
 <ul>{items}</ul></body></html>"""
 tmp = out / ".index.html.tmp"
 tmp.write_text(page)

@@ -33,7 +33,7 @@ for nb in "${NBS[@]}"; do
   src="$ROOT/notebooks/$name.ipynb"
   [ -f "$src" ] || { echo "run-notebooks: no notebook $src" >&2; exit 1; }
   if [ "$EXPORT_ONLY" = 0 ]; then
-    echo "== executing $name (profile ${MAMMO_PROFILE:-default})"
+    echo "== executing $name (profile ${MAMMO_PROFILE:-default: quick on CPU, full on CUDA})"
     t0=$(date +%s)
     if ! "$JUPYTER" nbconvert --to notebook --execute \
         --ExecutePreprocessor.kernel_name=rust \
