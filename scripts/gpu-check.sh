@@ -25,7 +25,10 @@ run "$BIN/mammo" train --data /tmp/mammo-gpu-data --task mass-calc --model scrat
 cp /tmp/mammo-gpu-runs/scratch-cuda/metrics.json "$OUT/scratch-cuda-metrics.json" 2>/dev/null
 for bs in 32 128; do
   run "$BIN/mammo" bench --device cuda --batch-size "$bs" --steps 50 | tail -1 >> "$OUT/bench.jsonl"
+  run "$BIN/mammo" bench --device cuda --batch-size "$bs" --steps 50 --channels-last --precision bf16 | tail -1 >> "$OUT/bench.jsonl"
   "$PY" "$ROOT/scripts/bench/torch_scratch.py" --device cuda --batch-size "$bs" --steps 50 | tee -a "$OUT/bench.jsonl"
   "$PY" "$ROOT/scripts/bench/torch_scratch.py" --device cuda --batch-size "$bs" --steps 50 --channels-last --amp bf16 | tee -a "$OUT/bench.jsonl"
 done
+run "$BIN/mammo" bench --device cuda --what vgg16 --batch-size 64 --steps 20 | tail -1 >> "$OUT/bench.jsonl"
+"$PY" "$ROOT/scripts/bench/torch_scratch.py" --device cuda --what vgg16 --batch-size 64 --steps 20 | tee -a "$OUT/bench.jsonl"
 log "done"
