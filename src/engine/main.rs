@@ -20,6 +20,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start-up: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Cmd {
     /// Print versions, libtorch location, CUDA devices, threads and the datasets found under data/.
     Doctor {
@@ -626,7 +628,7 @@ fn cmd_explain(
             ),
         ));
     }
-    if index % 2 == 0 {
+    if index.is_multiple_of(2) {
         return Err(mammo::Error::invalid("index", format!("{index} is a baseline row: abnormality patches are at odd rows (as in predictions.csv)")));
     }
     let sample = mammo::Sample {
