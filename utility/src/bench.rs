@@ -57,6 +57,16 @@ fn rate(device: Device, batch_size: i64, steps: usize, mut f: impl FnMut()) -> f
     (batch_size as usize * steps) as f64 / t.elapsed().as_secs_f64()
 }
 
+/// One training step of the scratch CNN: forward, binary cross-entropy on float labels, backward,
+/// optimizer step.
+fn train_step(m: &ScratchCnn, opt: &mut Optimizer, x: &Tensor, y: &Tensor) {
+    let loss = m
+        .forward_t(x, true)
+        .squeeze_dim(1)
+        .binary_cross_entropy_with_logits::<Tensor>(y, None, None, tch::Reduction::Mean);
+    opt.backward_step(&loss);
+}
+
 /// The seed's scratch CNN on `device`: one training step (forward, backward, mammo's Adam) and
 /// no-grad inference on random 150x150 batches, in the given layout and precision.
 pub fn scratch_throughput(
@@ -76,11 +86,7 @@ pub fn scratch_throughput(
         .ge(0.5)
         .to_kind(Kind::Float);
     let train = rate(device, batch_size, steps, || {
-        let loss = m
-            .forward_t(&x, true)
-            .squeeze_dim(1)
-            .binary_cross_entropy_with_logits::<Tensor>(&y, None, None, tch::Reduction::Mean);
-        opt.backward_step(&loss);
+        train_step(&m, &mut opt, &x, &y)
     });
     let infer = {
         let _g = tch::no_grad_guard();
@@ -204,16 +210,7 @@ pub fn data_path(dir: &Path, batch_size: usize, train_steps: usize) -> Result<Da
     let t = Instant::now();
     let mut seen = 0usize;
     for (x, y) in &kept {
-        let loss = m
-            .forward_t(x, true)
-            .squeeze_dim(1)
-            .binary_cross_entropy_with_logits::<Tensor>(
-                &y.to_kind(Kind::Float),
-                None,
-                None,
-                tch::Reduction::Mean,
-            );
-        opt.backward_step(&loss);
+        train_step(&m, &mut opt, x, &y.to_kind(Kind::Float));
         seen += x.size()[0] as usize;
     }
     let train_rate = seen as f64 / t.elapsed().as_secs_f64().max(1e-9);

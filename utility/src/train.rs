@@ -41,7 +41,7 @@ impl Classifier {
         } else {
             cfg.task.n_classes() as i64
         };
-        let net = match cfg.model {
+        let mut net = match cfg.model {
             ModelKind::Scratch => Net::Scratch(ScratchCnn::new(
                 &vs.root(),
                 &ScratchConfig {
@@ -62,7 +62,6 @@ impl Classifier {
                 crate::pretrained::PretrainedNet::new(&vs.root(), cfg, n_out, device)?,
             ),
         };
-        let mut net = net;
         let compute = crate::models::Compute {
             channels_last: cfg.channels_last,
             precision: cfg.precision,
