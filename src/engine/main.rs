@@ -331,9 +331,13 @@ struct TrainArgs {
     /// Decision threshold: f2 (maximise F2 on validation) or a number.
     #[arg(long)]
     threshold: Option<String>,
-    /// Convolutions in NHWC layout (speed only; scratch and Siamese models).
-    #[arg(long)]
+    /// Convolutions in NHWC layout (speed only; scratch and Siamese models). The default;
+    /// kept so that scripts passing it keep working.
+    #[arg(long, conflicts_with = "no_channels_last")]
     channels_last: bool,
+    /// Convolutions in NCHW layout (the layout before NHWC became the default).
+    #[arg(long)]
+    no_channels_last: bool,
     /// fp32 (default) or bf16 (bf16 compute, fp32 master weights; scratch and Siamese models).
     #[arg(long)]
     precision: Option<String>,
@@ -414,6 +418,10 @@ impl TrainArgs {
         put("patience", self.patience.map(|v| v.to_string()));
         put("threshold", self.threshold.clone());
         put("channels_last", self.channels_last.then(|| "true".into()));
+        put(
+            "channels_last",
+            self.no_channels_last.then(|| "false".into()),
+        );
         put("precision", self.precision.clone());
         Ok(s)
     }
@@ -879,6 +887,9 @@ fn doctor(json: bool) -> mammo::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Before any large allocation: tensor buffers are reused rather than mapped and unmapped
+    // at every step (mammo::device::allocator).
+    mammo::device::allocator();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

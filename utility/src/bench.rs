@@ -59,12 +59,12 @@ fn rate(device: Device, batch_size: i64, steps: usize, mut f: impl FnMut()) -> f
 
 /// One training step of the scratch CNN: forward, binary cross-entropy on float labels, backward,
 /// optimizer step.
-fn train_step(m: &ScratchCnn, opt: &mut Optimizer, x: &Tensor, y: &Tensor) {
+fn train_step(m: &ScratchCnn, opt: &mut Optimizer, x: &Tensor, y: &Tensor) -> Result<()> {
     let loss = m
         .forward_t(x, true)
         .squeeze_dim(1)
         .binary_cross_entropy_with_logits::<Tensor>(y, None, None, tch::Reduction::Mean);
-    opt.backward_step(&loss);
+    opt.backward_step(&loss)
 }
 
 /// The seed's scratch CNN on `device`: one training step (forward, backward, mammo's Adam) and
@@ -85,9 +85,15 @@ pub fn scratch_throughput(
     let y = Tensor::rand([batch_size], (Kind::Float, device))
         .ge(0.5)
         .to_kind(Kind::Float);
+    let mut err = None;
     let train = rate(device, batch_size, steps, || {
-        train_step(&m, &mut opt, &x, &y)
+        if let Err(e) = train_step(&m, &mut opt, &x, &y) {
+            err = Some(e);
+        }
     });
+    if let Some(e) = err {
+        return Err(e);
+    }
     let infer = {
         let _g = tch::no_grad_guard();
         rate(device, batch_size, steps, || {
@@ -205,12 +211,17 @@ pub fn data_path(dir: &Path, batch_size: usize, train_steps: usize) -> Result<Da
     let data_rate = n as f64 / t.elapsed().as_secs_f64();
     tch::manual_seed(0);
     let vs = nn::VarStore::new(device);
-    let m = ScratchCnn::new(&vs.root(), &ScratchConfig::default())?;
+    let mut m = ScratchCnn::new(&vs.root(), &ScratchConfig::default())?;
+    // The training step as `mammo train` runs it by default.
+    m.tower.set_compute(Compute {
+        channels_last: cfg.channels_last,
+        precision: cfg.precision,
+    });
     let mut opt = Optimizer::new(OptimizerKind::Adam, 1e-3, &vs);
     let t = Instant::now();
     let mut seen = 0usize;
     for (x, y) in &kept {
-        train_step(&m, &mut opt, x, &y.to_kind(Kind::Float));
+        train_step(&m, &mut opt, x, &y.to_kind(Kind::Float))?;
         seen += x.size()[0] as usize;
     }
     let train_rate = seen as f64 / t.elapsed().as_secs_f64().max(1e-9);

@@ -10,7 +10,7 @@
 //! train set is 241 MB); they become float tensors one batch at a time.
 use crate::error::{Error, Result};
 use crate::npy;
-use ndarray::{Array3, ArrayView2, Axis};
+use ndarray::{ArcArray, ArrayView2, Axis, Ix3};
 use std::path::{Path, PathBuf};
 
 /// Side of a patch in pixels.
@@ -38,8 +38,9 @@ pub const MIAS_LABELS: &str = "mias_pairs_labels.npy";
 /// One file pair: images `(N,150,150)` as `u16` and labels `0..=4`, validated.
 #[derive(Debug, Clone)]
 pub struct PairedSet {
-    /// `(N, 150, 150)`, C order.
-    pub images: Array3<u16>,
+    /// `(N, 150, 150)`, C order. Shared copy-on-write: cloning a set (every training run
+    /// does, to preprocess its own copy) costs nothing until the pixels are changed.
+    pub images: ArcArray<u16, Ix3>,
     pub labels: Vec<u8>,
     pub images_path: PathBuf,
     pub labels_path: PathBuf,
@@ -177,7 +178,7 @@ impl PairedSet {
             .into_shape_with_order((n, SIDE, SIDE))
             .map_err(|e| Error::bad_file(ip, e.to_string()))?;
         Ok(PairedSet {
-            images,
+            images: images.into_shared(),
             labels,
             images_path: ip.to_path_buf(),
             labels_path: lp.to_path_buf(),

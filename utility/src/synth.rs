@@ -459,7 +459,7 @@ fn make_set(counts: [usize; 4], seed: u64, set_tag: u64, cfg: &SynthConfig) -> R
         labels.push(l);
     }
     Ok(PairedSet {
-        images,
+        images: images.into_shared(),
         labels,
         images_path: Default::default(),
         labels_path: Default::default(),

@@ -738,7 +738,7 @@ fn fit_from(
             if let Some(p) = model.l2_penalty(cfg.l2) {
                 loss += p;
             }
-            opt.backward_step(&loss);
+            opt.backward_step(&loss)?;
             let lv = loss.double_value(&[]);
             if !lv.is_finite() {
                 return Err(Error::Other(format!("training diverged: loss is {lv} at epoch {epoch}, batch {} (try a lower learning rate)", bi + 1)));
