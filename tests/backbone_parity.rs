@@ -151,7 +151,9 @@ fn vgg_state_dict(m: &Vgg16) -> Vec<(String, Tensor)> {
         .var_store()
         .variables()
         .into_iter()
-        .map(|(k, t)| (k, t.detach().copy()))
+        // The kernels are stored NHWC-strided (faster convolutions); safetensors wants
+        // row-major.
+        .map(|(k, t)| (k, t.detach().contiguous().copy()))
         .collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v

@@ -30,13 +30,13 @@ for r in rows:
         key = (r["bench"], r["batch_size"], r["implementation"], mode(r))
         groups.setdefault(key, []).append(r)
 
-print(f"\n{'model':<15}{'batch':>6}  {'implementation':<11}{'mode':<20}{'train img/s':>12}{'spread':>14}{'infer img/s':>13}{'spread':>16}")
+print(f"\n{'model':<15}{'batch':>6}  {'implementation':<16}{'mode':<20}{'train img/s':>12}{'spread':>14}{'infer img/s':>13}{'spread':>16}")
 best = {}
 for (bench, bs, impl, md), rs in sorted(groups.items()):
     tr = med([r.get("train_images_per_s") for r in rs])
     inf = med([r.get("infer_images_per_s") for r in rs])
     trs = f"{tr:.1f}" if tr else "-"
-    print(f"{bench:<15}{bs:>6}  {impl:<11}{md:<20}{trs:>12}{spread([r.get('train_images_per_s') for r in rs]):>14}"
+    print(f"{bench:<15}{bs:>6}  {impl:<16}{md:<20}{trs:>12}{spread([r.get('train_images_per_s') for r in rs]):>14}"
           f"{inf:>13.1f}{spread([r.get('infer_images_per_s') for r in rs]):>16}")
     if tr:
         b = best.setdefault((bench, bs, impl), (0, ""))
@@ -47,7 +47,7 @@ print("\ntargets (training throughput, best mode of each side, same run):")
 for (bench, bs, impl), (tr, md) in sorted(best.items()):
     if impl != "mammo":
         continue
-    for other, need in (("pytorch", 1.0), ("keras", 1.2)):
+    for other, need in (("pytorch", 1.0), ("pytorch+malloc", 1.0), ("keras", 1.2)):
         o = best.get((bench, bs, other))
         if o:
             ratio = tr / o[0]

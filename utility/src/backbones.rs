@@ -466,7 +466,7 @@ impl BasicConv2d {
             BN_EPS,
             true,
         )
-        .relu()
+        .relu_()
     }
 }
 
@@ -691,6 +691,18 @@ pub fn count_params(vs: &nn::VarStore) -> i64 {
         .sum()
 }
 
+/// Store every convolution kernel with NHWC strides, as the activations: otherwise oneDNN
+/// reorders each kernel at every call. Loading weights later (`copy_`) keeps the strides.
+fn weights_channels_last(vs: &nn::VarStore) {
+    let _g = tch::no_grad_guard();
+    for (_, mut v) in vs.variables() {
+        if v.dim() == 4 {
+            let w = crate::models::to_channels_last(&v);
+            v.set_data(&w);
+        }
+    }
+}
+
 /// torchvision's `vgg16().features`, frozen, cut at [`Cut::Top`] (after `features.30`) or
 /// [`Cut::Block5`] (after `features.23`).
 #[derive(Debug)]
@@ -756,6 +768,7 @@ impl Vgg16 {
             }
         }
         vs.freeze();
+        weights_channels_last(&vs);
         Ok(Vgg16 { vs, layers, cut })
     }
 
@@ -807,7 +820,9 @@ impl Vgg16 {
 
     fn run(&self, x: &Tensor, cut: Cut) -> Tensor {
         let last = Self::last_index(cut);
-        let mut x = x.shallow_clone();
+        // NHWC: oneDNN's fast layout on CPU (1.8x faster than NCHW for these features, measured
+        // with PyTorch and mammo alike). Same values up to float rounding.
+        let mut x = crate::models::to_channels_last(x);
         for layer in &self.layers {
             match layer {
                 VggLayer::Conv {
@@ -815,9 +830,11 @@ impl Vgg16 {
                     weight,
                     bias,
                 } if *index <= last => {
+                    // ReLU in place: the convolution's backward (through a trainable
+                    // adapter) needs its input, not its output.
                     x = x
                         .conv2d(weight, Some(bias), [1, 1], [1, 1], [1, 1], 1)
-                        .relu();
+                        .relu_();
                 }
                 VggLayer::Pool { index } if *index <= last => {
                     x = x.max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], false);
@@ -828,7 +845,8 @@ impl Vgg16 {
         x
     }
 
-    /// The variables, named `features.{i}.weight` / `features.{i}.bias` as in torchvision.
+    /// The variables, named `features.{i}.weight` / `features.{i}.bias` as in torchvision. The
+    /// kernels have NHWC strides: take `.contiguous()` copies to write them to safetensors.
     pub fn var_store(&self) -> &nn::VarStore {
         &self.vs
     }
@@ -905,7 +923,11 @@ impl InceptionNet {
 
     /// torchvision's `Inception3._forward` from `Conv2d_1a_3x3` to the block of `cut`.
     fn forward(&self, x: &Tensor, cut: Cut) -> Tensor {
-        let x = self.conv2d_1a_3x3.forward(x);
+        // NHWC: oneDNN's fast layout on CPU (and cuDNN's on recent GPUs); every block, the
+        // channel concatenations included, keeps it. Same values up to float rounding.
+        let x = self
+            .conv2d_1a_3x3
+            .forward(&crate::models::to_channels_last(x));
         let x = self.conv2d_2a_3x3.forward(&x);
         let x = self.conv2d_2b_3x3.forward(&x);
         let x = max_pool_3s2(&x);
@@ -942,6 +964,7 @@ impl InceptionV3 {
         let mut vs = nn::VarStore::new(device);
         let net = Box::new(InceptionNet::new(&vs.root())?);
         vs.freeze();
+        weights_channels_last(&vs);
         Ok(InceptionV3 {
             vs,
             cut,

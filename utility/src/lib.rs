@@ -19,6 +19,7 @@ pub mod device;
 pub mod display;
 pub mod error;
 pub mod evaluate;
+pub mod featcache;
 pub mod figures;
 pub mod fsx;
 pub mod gradcam;

@@ -29,6 +29,8 @@ pub struct PretrainedNet {
     pub weights: WeightsSource,
     hidden: Vec<i64>,
     n_out: i64,
+    /// Identity of the frozen backbone in the feature cache ([`crate::featcache`]).
+    cache_id: u64,
 }
 
 /// Say loudly, in a notebook or on stderr, when the ImageNet weights files are missing.
@@ -74,6 +76,10 @@ impl PretrainedNet {
                 WeightsSource::Random
             }
         };
+        let cache_id = crate::featcache::model_id(
+            &format!("{} {}", kind.name(), backbone.cut()),
+            backbone.var_store(),
+        )?;
         let adapter = match cfg.adapter {
             Adapter::Replicate => None,
             Adapter::Conv1x1 => Some(nn::conv2d(p / "adapter", 1, 3, 1, Default::default())),
@@ -100,13 +106,18 @@ impl PretrainedNet {
             weights,
             hidden: cfg.head.clone(),
             n_out,
+            cache_id,
         })
     }
 
     /// Backbone features of patches `[B, 1, H, W]` in [0, 1] (through the adapter).
     pub fn features(&self, x: &Tensor) -> Result<Tensor> {
         match &self.adapter {
-            None => tch::no_grad(|| self.backbone.features(x)),
+            // Replicated channels into a frozen backbone: the features depend on the image
+            // alone, and are computed once per image and process (crate::featcache).
+            None => tch::no_grad(|| {
+                crate::featcache::features(self.cache_id, x, |s| self.backbone.features(s))
+            }),
             Some(a) => {
                 let y = a.forward(x);
                 let dev = y.device();
