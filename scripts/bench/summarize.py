@@ -66,7 +66,7 @@ if "mammo" in npy and "numpy" in npy:
 roof = {}
 for r in rows:
     if r.get("bench") == "roofline":
-        roof.setdefault(r["implementation"], []).append(r)
+        roof.setdefault(r.get("implementation", "mammo"), []).append(r)
 if "mammo" in roof:
     g = med([r["gemm_gflops"] for r in roof["mammo"]])
     gpi = roof["mammo"][0]["train_gflop_per_image"]

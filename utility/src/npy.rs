@@ -532,6 +532,35 @@ fn check_data_len(h: &Header, total_len: u64) -> std::result::Result<(), String>
 /// Allocate the array's buffer, let `fill` write its bytes, then fix byte order and layout.
 /// Only called once [`check_data_len`] has accepted the length, so the allocation is bounded by
 /// the size of the input.
+/// Ask the kernel for transparent huge pages on a large buffer before it is filled, as NumPy
+/// does for its arrays: reading the 241 MB course tensor then faults in ~120 pages of 2 MB
+/// instead of ~59,000 of 4 KB. Only the 2 MB-aligned interior is advised; a no-op elsewhere.
+fn advise_huge_pages(buf: &mut [u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        if buf.len() < 2 * HUGE {
+            return;
+        }
+        let start = buf.as_mut_ptr() as usize;
+        let aligned = (start + HUGE - 1) & !(HUGE - 1);
+        let end = (start + buf.len()) & !(HUGE - 1);
+        if end > aligned {
+            // SAFETY: the range lies inside `buf`, memory this process owns; MADV_HUGEPAGE only
+            // changes how the kernel backs it, never its contents.
+            unsafe {
+                libc::madvise(
+                    aligned as *mut libc::c_void,
+                    end - aligned,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
+}
+
 fn decode<T: Element>(
     path: &Path,
     h: &Header,
@@ -543,6 +572,7 @@ fn decode<T: Element>(
     let bytes = unsafe {
         std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, std::mem::size_of_val(&v[..]))
     };
+    advise_huge_pages(bytes);
     fill(bytes)?;
     if h.big_endian != cfg!(target_endian = "big") && h.dtype.size() > 1 {
         for x in v.iter_mut() {
