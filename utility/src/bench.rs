@@ -43,18 +43,24 @@ fn check(batch_size: i64, steps: usize) -> Result<()> {
     Ok(())
 }
 
-/// Images per second of `f` run `steps` times on `batch_size` images, after 3 warm-up calls.
-fn rate(device: Device, batch_size: i64, steps: usize, mut f: impl FnMut()) -> f64 {
+/// Images per second of `f` run `steps` times on `batch_size` images, after 3 warm-up calls;
+/// the first error `f` returns stops the measurement.
+fn rate(
+    device: Device,
+    batch_size: i64,
+    steps: usize,
+    mut f: impl FnMut() -> Result<()>,
+) -> Result<f64> {
     for _ in 0..3 {
-        f();
+        f()?;
     }
     sync(device);
     let t = Instant::now();
     for _ in 0..steps {
-        f();
+        f()?;
     }
     sync(device);
-    (batch_size as usize * steps) as f64 / t.elapsed().as_secs_f64()
+    Ok((batch_size as usize * steps) as f64 / t.elapsed().as_secs_f64())
 }
 
 /// One training step of the scratch CNN: forward, binary cross-entropy on float labels, backward,
@@ -85,20 +91,15 @@ pub fn scratch_throughput(
     let y = Tensor::rand([batch_size], (Kind::Float, device))
         .ge(0.5)
         .to_kind(Kind::Float);
-    let mut err = None;
     let train = rate(device, batch_size, steps, || {
-        if let Err(e) = train_step(&m, &mut opt, &x, &y) {
-            err = Some(e);
-        }
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
+        train_step(&m, &mut opt, &x, &y)
+    })?;
     let infer = {
         let _g = tch::no_grad_guard();
         rate(device, batch_size, steps, || {
             let _ = m.forward_t(&x, false);
-        })
+            Ok(())
+        })?
     };
     Ok(Throughput {
         bench: "scratch".into(),
@@ -122,15 +123,7 @@ pub fn vgg16_inference(device: Device, batch_size: i64, steps: usize) -> Result<
     let b = Backbone::new(kind, kind.parse_cut("top")?, device)?;
     let x = Tensor::rand([batch_size, 1, 150, 150], (Kind::Float, device));
     let _g = tch::no_grad_guard();
-    let mut err = None;
-    let infer = rate(device, batch_size, steps, || {
-        if let Err(e) = b.features(&x) {
-            err = Some(e);
-        }
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
+    let infer = rate(device, batch_size, steps, || b.features(&x).map(|_| ()))?;
     Ok(Throughput {
         bench: "vgg16-features".into(),
         implementation: "mammo".into(),
@@ -314,7 +307,8 @@ pub fn roofline(device: Device, n: i64, reps: usize) -> Result<Roofline> {
     let b = Tensor::rand([n, n], (Kind::Float, device));
     let per = rate(device, 1, reps.max(1), || {
         let _ = a.matmul(&b);
-    });
+        Ok(())
+    })?;
     let gflops = per * 2.0 * (n as f64).powi(3) / 1e9;
     // Training = forward + backward (gradients of inputs and of weights): about 3x the forward.
     let gflop = 3.0 * 2.0 * scratch_forward_macs() / 1e9;

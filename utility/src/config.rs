@@ -189,7 +189,7 @@ pub struct TrainConfig {
     pub weights: Option<PathBuf>,
     /// Convolutions of the scratch CNN and the Siamese tower in NHWC layout: speed only, the
     /// same model and weights (1.4-1.7x faster training on CPU, docs/PERFORMANCE.md). On by
-    /// default; the pretrained backbones run NCHW whatever it says. Configs saved before this
+    /// default; the frozen pretrained backbones always run NHWC, whatever it says. Configs saved before this
     /// option existed load with it off, as they ran.
     #[serde(default)]
     pub channels_last: bool,
@@ -540,8 +540,8 @@ mod tests {
         c.validate().unwrap();
         let e = c.set("precision", "fp8").unwrap_err().to_string();
         assert!(e.contains("precision") && e.contains("fp8"), "{e}");
-        // Pretrained backbones run NCHW float32: the layout default does not stop them, asking
-        // for bf16 is an error, not ignored.
+        // Pretrained backbones choose their own layout and run float32: the layout default does
+        // not stop them, asking for bf16 is an error, not ignored.
         let mut v = TrainConfig::new(Task::MassCalc, ModelKind::Vgg16, Profile::Smoke);
         v.validate().unwrap();
         v.set("precision", "bf16").unwrap();

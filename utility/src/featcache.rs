@@ -35,7 +35,7 @@ pub struct Store {
 }
 
 /// Counters of the process-wide cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CacheStats {
     pub entries: usize,
     pub bytes: usize,
@@ -67,24 +67,8 @@ pub fn budget_bytes() -> usize {
 
 /// Counters of the process-wide cache.
 pub fn stats() -> CacheStats {
-    match STORE.lock() {
-        Ok(g) => g.as_ref().map(Store::stats).unwrap_or(CacheStats {
-            entries: 0,
-            bytes: 0,
-            hits: 0,
-            misses: 0,
-        }),
-        Err(p) => p
-            .into_inner()
-            .as_ref()
-            .map(Store::stats)
-            .unwrap_or(CacheStats {
-                entries: 0,
-                bytes: 0,
-                hits: 0,
-                misses: 0,
-            }),
-    }
+    let g = STORE.lock().unwrap_or_else(|p| p.into_inner());
+    g.as_ref().map(Store::stats).unwrap_or_default()
 }
 
 /// Empty the process-wide cache (frees its memory).
@@ -100,8 +84,16 @@ fn hash_with(seed: u64, bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+/// The bytes of `t` as float32, row-major, on the CPU: one copy, read as bytes in place.
+fn float_bytes(t: &Tensor) -> Result<Vec<u8>> {
+    Ok(Vec::try_from(
+        &t.f_detach()?
+            .f_to_device(Device::Cpu)?
+            .f_to_kind(Kind::Float)?
+            .f_contiguous()?
+            .f_view_dtype(Kind::Uint8)?
+            .f_view([-1])?,
+    )?)
 }
 
 /// The identity of a frozen backbone: its kind and cut (`label`) and a hash of every variable
@@ -113,13 +105,7 @@ pub fn model_id(label: &str, vs: &nn::VarStore) -> Result<u64> {
     label.hash(&mut h);
     for (name, t) in vars {
         name.hash(&mut h);
-        let v: Vec<f32> = Vec::try_from(
-            &t.f_to_device(Device::Cpu)?
-                .f_to_kind(Kind::Float)?
-                .f_contiguous()?
-                .f_view([-1])?,
-        )?;
-        f32_bytes(&v).hash(&mut h);
+        float_bytes(&t)?.hash(&mut h);
     }
     Ok(h.finish())
 }
@@ -152,22 +138,13 @@ pub fn lookup_or_compute(
     if n == 0 {
         return compute(x);
     }
-    let pixels: Vec<f32> = Vec::try_from(
-        &x.f_detach()?
-            .f_to_device(Device::Cpu)?
-            .f_to_kind(Kind::Float)?
-            .f_contiguous()?
-            .f_view([-1])?,
-    )?;
+    let pixels = float_bytes(x)?;
     let per = pixels.len() / n as usize;
     let keys: Vec<Key> = pixels
         .chunks(per.max(1))
-        .map(|img| {
-            let b = f32_bytes(img);
-            Key {
-                model,
-                image: (hash_with(1, &b), hash_with(2, &b)),
-            }
+        .map(|img| Key {
+            model,
+            image: (hash_with(1, img), hash_with(2, img)),
         })
         .collect();
     let mut rows: Vec<Option<Tensor>> = keys
