@@ -85,14 +85,18 @@ fn hash_with(seed: u64, bytes: &[u8]) -> u64 {
 }
 
 /// The bytes of `t` as float32, row-major, on the CPU: one copy, read as bytes in place.
+///
+/// Flattened before the bytes are viewed: a "contiguous" tensor may still carry a non-unit
+/// stride on a trailing size-1 dimension (a 1x1 conv weight kept channels-last, a `[n, c, 1, 1]`
+/// pooled feature map), which `view_dtype` refuses.
 fn float_bytes(t: &Tensor) -> Result<Vec<u8>> {
     Ok(Vec::try_from(
         &t.f_detach()?
             .f_to_device(Device::Cpu)?
             .f_to_kind(Kind::Float)?
             .f_contiguous()?
-            .f_view_dtype(Kind::Uint8)?
-            .f_view([-1])?,
+            .f_reshape([-1])?
+            .f_view_dtype(Kind::Uint8)?,
     )?)
 }
 
@@ -221,6 +225,43 @@ mod tests {
         let s = store.stats();
         assert_eq!((s.entries, s.hits, s.misses), (8, 3, 8));
         assert_eq!(s.bytes, 8 * 4);
+    }
+
+    #[test]
+    fn float_bytes_reads_any_layout_row_major() {
+        // A 1x1 conv weight in channels-last: contiguous by PyTorch's rule, yet its last
+        // (size-1) dimension has stride 64. Inception's weights look like this.
+        let w = crate::models::to_channels_last(&Tensor::rand(
+            [8, 64, 1, 1],
+            (Kind::Float, Device::Cpu),
+        ));
+        assert_ne!(w.stride()[3], 1);
+        let b = float_bytes(&w).unwrap();
+        let v: Vec<f32> = Vec::try_from(&w.contiguous().view([-1])).unwrap();
+        let want: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(b, want);
+        // A transposed (non-contiguous) double tensor: row-major float32 bytes of its values.
+        let t = Tensor::from_slice(&[1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0])
+            .view([2, 3])
+            .transpose(0, 1);
+        let want: Vec<u8> = [1.0f32, 4.0, 2.0, 5.0, 3.0, 6.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        assert_eq!(float_bytes(&t).unwrap(), want);
+    }
+
+    #[test]
+    fn model_id_of_inception_loads_and_is_stable() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let root = vs.root();
+        let _conv = nn::conv2d(&root / "c", 64, 8, 1, Default::default());
+        for mut v in vs.variables().into_values() {
+            tch::no_grad(|| v.set_data(&crate::models::to_channels_last(&v)));
+        }
+        let a = model_id("inception", &vs).unwrap();
+        assert_eq!(a, model_id("inception", &vs).unwrap());
+        assert_ne!(a, model_id("vgg16", &vs).unwrap());
     }
 
     #[test]
