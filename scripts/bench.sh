@@ -58,6 +58,8 @@ for bs in 32 128; do
     rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st"
     rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st" --channels-last
     rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st" --channels-last --precision bf16
+    # What `mammo train` runs by default on the CPU: micro-batches of 4 rows.
+    rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st" --channels-last --micro-batch 4
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st"
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st" --channels-last
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st" --channels-last --amp bf16
@@ -79,6 +81,7 @@ for rep in $(seq "$REPS"); do
 done
 note "data path and peak memory on $DATA"
 rec "$BIN" bench --what data --data "$DATA" --batch-size 32 --steps 6
+rec "$BIN" bench --what data --data "$DATA" --batch-size 32 --steps 6 --micro-batch 0
 note "notebook latency"
 rec bash scripts/bench/notebook_latency.sh $COLD
 "$PY" scripts/bench/summarize.py "$RES"

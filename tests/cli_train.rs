@@ -77,9 +77,16 @@ fn train_writes_a_complete_consistent_run() {
             "2",
             "--augment",
             "flip,rot90",
+            "--micro-batch",
+            "3",
         ],
     );
     assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_eq!(
+        read_json(&run.join("config.json"))["micro_batch"],
+        3,
+        "the micro-batch is part of the run's record"
+    );
     for f in [
         "config.json",
         "history.csv",
@@ -308,6 +315,17 @@ fn bad_training_input_gives_clear_errors() {
             "invalid balance",
         ),
         (&["--task", "mass-calc", "--model", "siamese"], "siamese"),
+        (
+            &[
+                "--task",
+                "mass-calc",
+                "--model",
+                "scratch",
+                "--micro-batch",
+                "half",
+            ],
+            "invalid micro-batch: 'half'",
+        ),
         (
             &[
                 "--task",

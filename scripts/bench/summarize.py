@@ -21,7 +21,8 @@ def spread(v):
 
 def mode(r):
     m = "channels-last" if r.get("channels_last") else "NCHW"
-    return f"{m} {r.get('precision', 'fp32')}"
+    mb = f" micro {r['micro_batch']}" if r.get("micro_batch") else ""
+    return f"{m} {r.get('precision', 'fp32')}{mb}"
 
 
 groups = {}
@@ -82,7 +83,8 @@ if "mammo" in roof:
 
 for r in rows:
     if r.get("bench") == "data-path":
-        print(f"\ndata path ({r['data']}): load {r['load_seconds']:.2f} s; one epoch of {r['epoch_images']} images "
+        mb = f", micro-batch {r['micro_batch']}" if r.get("micro_batch") else ", whole batches"
+        print(f"\ndata path ({r['data']}{mb}): load {r['load_seconds']:.2f} s; one epoch of {r['epoch_images']} images "
               f"at {r['data_images_per_s']:.0f} img/s vs training {r['train_images_per_s']:.1f} img/s = "
               f"{r['ratio']:.0f}x (target >= 10x: {'met' if r['ratio'] >= 10 else 'NOT met'})")
         if r.get("peak_rss_bytes"):

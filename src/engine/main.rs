@@ -142,6 +142,10 @@ enum Cmd {
         /// fp32 or bf16 (scratch).
         #[arg(long, default_value = "fp32")]
         precision: String,
+        /// Rows per forward/backward pass (scratch, data; 0: the whole batch). Default: the
+        /// whole batch for scratch, `mammo train`'s default for data.
+        #[arg(long)]
+        micro_batch: Option<usize>,
         /// Dataset folder for `data` and `npy` (default: MAMMO_DATA or data/synthetic).
         #[arg(long)]
         data: Option<PathBuf>,
@@ -341,6 +345,11 @@ struct TrainArgs {
     /// fp32 (default) or bf16 (bf16 compute, fp32 master weights; scratch and Siamese models).
     #[arg(long)]
     precision: Option<String>,
+    /// Rows per forward/backward pass: larger batches run as micro-batches whose gradients
+    /// are summed before the one update (same step, less memory). 0: the whole batch; auto
+    /// (default): 4 for the scratch and Siamese models on the CPU, else the whole batch.
+    #[arg(long, value_name = "N|auto")]
+    micro_batch: Option<String>,
     /// Replace an existing run folder.
     #[arg(long)]
     force: bool,
@@ -423,6 +432,7 @@ impl TrainArgs {
             self.no_channels_last.then(|| "false".into()),
         );
         put("precision", self.precision.clone());
+        put("micro_batch", self.micro_batch.clone());
         Ok(s)
     }
 
@@ -669,6 +679,7 @@ fn cmd_bench(
     steps: usize,
     what: String,
     compute: mammo::models::Compute,
+    micro_batch: Option<usize>,
     data: Option<PathBuf>,
 ) -> mammo::Result<()> {
     use mammo::bench;
@@ -677,7 +688,11 @@ fn cmd_bench(
     let json = |v: serde_json::Result<String>| v.map_err(|e| mammo::Error::Other(e.to_string()));
     let line = match what.as_str() {
         "scratch" => json(serde_json::to_string(&bench::scratch_throughput(
-            device, batch_size, steps, compute,
+            device,
+            batch_size,
+            steps,
+            compute,
+            micro_batch.unwrap_or(0),
         )?))?,
         "vgg16" => json(serde_json::to_string(&bench::vgg16_inference(
             device, batch_size, steps,
@@ -686,6 +701,7 @@ fn cmd_bench(
             &data,
             batch_size.max(1) as usize,
             steps,
+            micro_batch,
         )?))?,
         "npy" => json(serde_json::to_string(&bench::npy_load(
             &data.join("train_tensor.npy"),
@@ -791,6 +807,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
             what,
             channels_last,
             precision,
+            micro_batch,
             data,
         } => cmd_bench(
             device,
@@ -801,6 +818,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
                 channels_last,
                 precision: mammo::models::Precision::parse(&precision)?,
             },
+            micro_batch,
             data,
         ),
         Cmd::Explain {

@@ -5,12 +5,14 @@
 use crate::backbones::{Backbone, BackboneKind};
 use crate::config::{ModelKind, OptimizerKind, TrainConfig};
 use crate::error::Result;
-use crate::models::{Compute, Precision, ScratchCnn, ScratchConfig};
+use crate::models::{Compute, Precision, ScratchConfig};
 use crate::optim::Optimizer;
+use crate::profile::Profile;
 use crate::tasks::Task;
+use crate::train::{train_batch, Classifier};
 use std::path::Path;
 use std::time::Instant;
-use tch::{nn, Device, Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 /// Result of a throughput measurement.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -21,6 +23,9 @@ pub struct Throughput {
     pub batch_size: i64,
     pub channels_last: bool,
     pub precision: String,
+    /// Rows per forward/backward pass (0: the whole batch).
+    #[serde(default)]
+    pub micro_batch: usize,
     pub train_images_per_s: f64,
     pub infer_images_per_s: f64,
     pub threads: i32,
@@ -63,42 +68,35 @@ fn rate(
     Ok((batch_size as usize * steps) as f64 / t.elapsed().as_secs_f64())
 }
 
-/// One training step of the scratch CNN: forward, binary cross-entropy on float labels, backward,
-/// optimizer step.
-fn train_step(m: &ScratchCnn, opt: &mut Optimizer, x: &Tensor, y: &Tensor) -> Result<()> {
-    let loss = m
-        .forward_t(x, true)
-        .squeeze_dim(1)
-        .binary_cross_entropy_with_logits::<Tensor>(y, None, None, tch::Reduction::Mean);
-    opt.backward_step(&loss)
-}
-
-/// The seed's scratch CNN on `device`: one training step (forward, backward, mammo's Adam) and
-/// no-grad inference on random 150x150 batches, in the given layout and precision.
+/// The seed's scratch CNN on `device`: one training step (forward, backward, mammo's Adam, as
+/// `mammo train` runs it, in micro-batches of `micro_batch` rows if not 0) and no-grad
+/// inference on random 150x150 batches, in the given layout and precision.
 pub fn scratch_throughput(
     device: Device,
     batch_size: i64,
     steps: usize,
     compute: Compute,
+    micro_batch: usize,
 ) -> Result<Throughput> {
     check(batch_size, steps)?;
-    tch::manual_seed(0);
-    let vs = nn::VarStore::new(device);
-    let mut m = ScratchCnn::new(&vs.root(), &ScratchConfig::default())?;
-    m.tower.set_compute(compute);
-    let mut opt = Optimizer::new(OptimizerKind::Adam, 1e-3, &vs);
+    let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Full);
+    cfg.seed = 0;
+    cfg.channels_last = compute.channels_last;
+    cfg.precision = compute.precision;
+    cfg.micro_batch = Some(micro_batch);
+    let model = Classifier::build(&cfg, device)?;
+    let mut opt = Optimizer::new(OptimizerKind::Adam, 1e-3, &model.vs);
     let x = Tensor::rand([batch_size, 1, 150, 150], (Kind::Float, device));
     let y = Tensor::rand([batch_size], (Kind::Float, device))
         .ge(0.5)
-        .to_kind(Kind::Float);
+        .to_kind(Kind::Int64);
     let train = rate(device, batch_size, steps, || {
-        train_step(&m, &mut opt, &x, &y)
+        train_batch(&model, &mut opt, &cfg, &x, None, &y, None).map(|_| ())
     })?;
     let infer = {
         let _g = tch::no_grad_guard();
         rate(device, batch_size, steps, || {
-            let _ = m.forward_t(&x, false);
-            Ok(())
+            model.logits(&x, None, false).map(|_| ())
         })?
     };
     Ok(Throughput {
@@ -108,6 +106,7 @@ pub fn scratch_throughput(
         batch_size,
         channels_last: compute.channels_last,
         precision: compute.precision.name().into(),
+        micro_batch,
         train_images_per_s: round1(train),
         infer_images_per_s: round1(infer),
         threads: tch::get_num_threads(),
@@ -131,6 +130,7 @@ pub fn vgg16_inference(device: Device, batch_size: i64, steps: usize) -> Result<
         batch_size,
         channels_last: false,
         precision: Precision::Fp32.name().into(),
+        micro_batch: 0,
         train_images_per_s: f64::NAN,
         infer_images_per_s: round1(infer),
         threads: tch::get_num_threads(),
@@ -158,6 +158,8 @@ pub struct DataPath {
     pub train_images_per_s: f64,
     /// Data path images/s over training images/s (target: >= 10).
     pub ratio: f64,
+    /// Rows per forward/backward pass of the training steps (0: the whole batch).
+    pub micro_batch: usize,
     /// The uint16 images of train and test, in bytes.
     pub dataset_bytes: u64,
     /// Parameters, gradients and Adam's two moments, in bytes.
@@ -167,7 +169,12 @@ pub struct DataPath {
     pub peak_over_budget: Option<f64>,
 }
 
-pub fn data_path(dir: &Path, batch_size: usize, train_steps: usize) -> Result<DataPath> {
+pub fn data_path(
+    dir: &Path,
+    batch_size: usize,
+    train_steps: usize,
+    micro_batch: Option<usize>,
+) -> Result<DataPath> {
     let t = Instant::now();
     let ds = crate::dataset::Dataset::load(dir)?;
     let load_seconds = t.elapsed().as_secs_f64();
@@ -178,6 +185,9 @@ pub fn data_path(dir: &Path, batch_size: usize, train_steps: usize) -> Result<Da
     );
     cfg.augment = crate::augment::Augment::parse("flip,rot90")?;
     cfg.batch_size = batch_size;
+    if let Some(m) = micro_batch {
+        cfg.micro_batch = Some(m);
+    }
     let device = Device::Cpu;
     let t = Instant::now();
     let data = crate::train::prepare(&cfg, &ds)?;
@@ -202,25 +212,19 @@ pub fn data_path(dir: &Path, batch_size: usize, train_steps: usize) -> Result<Da
         }
     }
     let data_rate = n as f64 / t.elapsed().as_secs_f64();
-    tch::manual_seed(0);
-    let vs = nn::VarStore::new(device);
-    let mut m = ScratchCnn::new(&vs.root(), &ScratchConfig::default())?;
     // The training step as `mammo train` runs it by default.
-    m.tower.set_compute(Compute {
-        channels_last: cfg.channels_last,
-        precision: cfg.precision,
-    });
-    let mut opt = Optimizer::new(OptimizerKind::Adam, 1e-3, &vs);
+    let model = Classifier::build(&cfg, device)?;
+    let mut opt = Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
     let t = Instant::now();
     let mut seen = 0usize;
     for (x, y) in &kept {
-        train_step(&m, &mut opt, x, &y.to_kind(Kind::Float))?;
+        let _ = train_batch(&model, &mut opt, &cfg, x, None, y, None)?;
         seen += x.size()[0] as usize;
     }
     let train_rate = seen as f64 / t.elapsed().as_secs_f64().max(1e-9);
     let px = |s: &crate::dataset::PairedSet| (s.images.len() * 2) as u64;
     let dataset_bytes = px(&ds.train) + ds.test.as_ref().map_or(0, px);
-    let model_bytes = crate::models::count_params(&vs) as u64 * 4 * 4;
+    let model_bytes = crate::models::count_params(&model.vs) as u64 * 4 * 4;
     let peak = peak_rss_bytes();
     Ok(DataPath {
         bench: "data-path".into(),
@@ -230,6 +234,7 @@ pub fn data_path(dir: &Path, batch_size: usize, train_steps: usize) -> Result<Da
         data_images_per_s: round1(data_rate),
         train_images_per_s: round1(train_rate),
         ratio: round1(data_rate / train_rate.max(1e-9)),
+        micro_batch: cfg.micro_batch_on(device),
         dataset_bytes,
         model_bytes,
         peak_rss_bytes: peak,
@@ -325,6 +330,8 @@ pub fn roofline(device: Device, n: i64, reps: usize) -> Result<Roofline> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::ScratchCnn;
+    use tch::nn;
 
     #[test]
     fn scratch_flops_match_the_hand_count() {
@@ -375,7 +382,7 @@ mod tests {
             ..Default::default()
         };
         crate::synth::write(&dir, &cfg).unwrap();
-        let r = data_path(&dir, 16, 2).unwrap();
+        let r = data_path(&dir, 16, 2, Some(4)).unwrap();
         assert!(r.epoch_images > 0 && r.data_images_per_s > 0.0 && r.train_images_per_s > 0.0);
         assert!(r.dataset_bytes > 0 && r.model_bytes == 3_452_545 * 16);
         let n = npy_load(&dir.join("train_tensor.npy"), 1).unwrap();

@@ -196,7 +196,24 @@ pub struct TrainConfig {
     /// fp32, or bf16 compute with fp32 master weights (scratch CNN and Siamese tower).
     #[serde(default)]
     pub precision: crate::models::Precision,
+    /// Rows per forward and backward pass. A batch larger than this runs as micro-batches whose
+    /// gradients are summed before the one update: the same optimisation step (up to float
+    /// rounding; dropout draws its masks per micro-batch) with a micro-batch's activation
+    /// memory. `Some(0)`: the whole batch at once (configs saved before this option load so);
+    /// `None` (`auto`, the default): see [`TrainConfig::micro_batch_on`].
+    #[serde(default = "whole_batch")]
+    pub micro_batch: Option<usize>,
 }
+
+fn whole_batch() -> Option<usize> {
+    Some(0)
+}
+
+/// The micro-batch `auto` picks for the scratch CNN and the Siamese network on the CPU: their
+/// activations take ~12 MB per image at 150x150 in float32 (the first convolution's output
+/// alone is 2.8 MB), so batch 32 at once holds ~400 MB while 4 rows at a time hold ~50 MB, at
+/// the same speed (docs/PERFORMANCE.md).
+pub const AUTO_CPU_MICRO_BATCH: usize = 4;
 
 impl TrainConfig {
     /// A configuration with the seed's defaults for a task and model: Adam 1e-3, batch 32,
@@ -244,6 +261,7 @@ impl TrainConfig {
             weights: None,
             channels_last: true,
             precision: crate::models::Precision::Fp32,
+            micro_batch: None,
         }
     }
 
@@ -320,6 +338,20 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// Rows per forward/backward pass on `device` (0: the whole batch). `auto` micro-batches
+    /// the scratch CNN and the Siamese network on the CPU ([`AUTO_CPU_MICRO_BATCH`] rows),
+    /// where it bounds activation memory at no cost in speed; on CUDA, and for the pretrained
+    /// models (whose frozen backbones keep no activations for backward), the whole batch.
+    pub fn micro_batch_on(&self, device: tch::Device) -> usize {
+        match self.micro_batch {
+            Some(n) => n,
+            None => match (device, self.model) {
+                (tch::Device::Cpu, ModelKind::Scratch | ModelKind::Siamese) => AUTO_CPU_MICRO_BATCH,
+                _ => 0,
+            },
+        }
+    }
+
     /// Keys accepted by [`TrainConfig::set`] (the `mammo train` flags, `-` or `_` alike).
     pub const KEYS: &'static [&'static str] = &[
         "name",
@@ -348,6 +380,7 @@ impl TrainConfig {
         "weights",
         "channels_last",
         "precision",
+        "micro_batch",
     ];
 
     /// Set one hyper-parameter from text, as the CLI flags and sweep grids give it
@@ -454,6 +487,13 @@ impl TrainConfig {
             "threshold" => self.threshold = ThresholdPolicy::parse(v)?,
             "channels_last" => self.channels_last = flag("channels_last")?,
             "precision" => self.precision = crate::models::Precision::parse(v)?,
+            "micro_batch" => {
+                self.micro_batch = if v.eq_ignore_ascii_case("auto") {
+                    None
+                } else {
+                    Some(count("micro-batch")?)
+                }
+            }
             "weights" => {
                 self.weights = if none(v) {
                     None

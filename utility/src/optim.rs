@@ -61,10 +61,55 @@ impl Optimizer {
     /// accumulated into `.grad` (what PyTorch's `zero_grad(set_to_none=True)` saves), and the
     /// updates are in place (no temporary copy of a weight per operation).
     pub fn backward_step(&mut self, loss: &Tensor) -> Result<()> {
-        let vars: Vec<&Tensor> = self.params.iter().map(|(_, p)| p).collect();
-        let grads = Tensor::f_run_backward(&[loss], &vars, false, false)
-            .map_err(|e| Error::Other(format!("backward pass failed: {e}")))?;
+        let grads = self.gradients(loss)?;
         self.apply(&grads);
+        Ok(())
+    }
+
+    /// The gradients of `loss` with respect to the trainable variables, in the optimizer's
+    /// order (undefined for a variable `loss` does not depend on). Nothing is updated.
+    pub fn gradients(&self, loss: &Tensor) -> Result<Vec<Tensor>> {
+        let vars: Vec<&Tensor> = self.params.iter().map(|(_, p)| p).collect();
+        Tensor::f_run_backward(&[loss], &vars, false, false)
+            .map_err(|e| Error::Other(format!("backward pass failed: {e}")))
+    }
+
+    /// Add the gradients of `loss` into `acc` (gradient accumulation over micro-batches):
+    /// the first call fills it, later calls add in place.
+    pub fn accumulate(&self, loss: &Tensor, acc: &mut Vec<Tensor>) -> Result<()> {
+        let grads = self.gradients(loss)?;
+        if acc.is_empty() {
+            *acc = grads;
+            return Ok(());
+        }
+        let _g = tch::no_grad_guard();
+        for (a, g) in acc.iter_mut().zip(grads) {
+            if !g.defined() {
+                continue;
+            }
+            if a.defined() {
+                let _ = a.g_add_(&g);
+            } else {
+                *a = g;
+            }
+        }
+        Ok(())
+    }
+
+    /// One update with gradients computed elsewhere ([`Optimizer::gradients`] or
+    /// [`Optimizer::accumulate`]), in the optimizer's variable order.
+    pub fn step_with(&mut self, grads: &[Tensor]) -> Result<()> {
+        if grads.len() != self.params.len() {
+            return crate::error::invalid(
+                "optimizer",
+                format!(
+                    "{} gradients for {} variables",
+                    grads.len(),
+                    self.params.len()
+                ),
+            );
+        }
+        self.apply(grads);
         Ok(())
     }
 

@@ -414,6 +414,19 @@ pub fn prepare(cfg: &TrainConfig, ds: &Dataset) -> Result<RunData> {
 
 /// Loss of logits against labels (mean over the batch, optionally class-weighted).
 fn loss_fn(task: Task, logits: &Tensor, y: &Tensor, weights: Option<&[f64]>) -> Tensor {
+    loss_reduced(task, logits, y, weights, tch::Reduction::Mean)
+}
+
+/// Binary cross-entropy (binary tasks) or cross-entropy (4 classes), class-weighted if asked.
+/// `Mean` is the training loss: the mean over rows for binary tasks (as Keras), the weighted
+/// mean for 4 classes (as PyTorch); `Sum` is its numerator (see [`loss_denominator`]).
+fn loss_reduced(
+    task: Task,
+    logits: &Tensor,
+    y: &Tensor,
+    weights: Option<&[f64]>,
+    reduction: tch::Reduction,
+) -> Tensor {
     if task.n_classes() == 2 {
         let yf = y.to_kind(Kind::Float);
         let w = weights.map(|w| {
@@ -423,7 +436,7 @@ fn loss_fn(task: Task, logits: &Tensor, y: &Tensor, weights: Option<&[f64]>) -> 
         });
         logits
             .squeeze_dim(1)
-            .binary_cross_entropy_with_logits::<Tensor>(&yf, w, None, tch::Reduction::Mean)
+            .binary_cross_entropy_with_logits::<Tensor>(&yf, w, None, reduction)
     } else {
         let w = weights.map(|w| {
             Tensor::from_slice(&w.iter().map(|&v| v as f32).collect::<Vec<_>>())
@@ -431,8 +444,72 @@ fn loss_fn(task: Task, logits: &Tensor, y: &Tensor, weights: Option<&[f64]>) -> 
         });
         logits
             .log_softmax(1, Kind::Float)
-            .g_nll_loss::<Tensor>(y, w, tch::Reduction::Mean, -100)
+            .g_nll_loss::<Tensor>(y, w, reduction, -100)
     }
+}
+
+/// What the `Mean` training loss of a batch divides its `Sum` by: the number of rows, or for
+/// the class-weighted 4-class loss the sum of the rows' class weights.
+fn loss_denominator(task: Task, y: &Tensor, weights: Option<&[f64]>) -> Result<f64> {
+    let n = y.size().first().copied().unwrap_or(0) as f64;
+    match weights {
+        Some(w) if task.n_classes() != 2 => {
+            let labels = Vec::<i64>::try_from(&y.to_device(Device::Cpu).to_kind(Kind::Int64))?;
+            Ok(labels
+                .iter()
+                .map(|&l| w.get(l as usize).copied().unwrap_or(1.0))
+                .sum())
+        }
+        _ => Ok(n),
+    }
+}
+
+/// One optimisation step on a batch; returns the batch's training loss and its logits (no
+/// graph). With a micro-batch ([`TrainConfig::micro_batch_on`]) smaller than the batch, the batch runs as micro-batches whose
+/// gradients are summed before the one update: the same step (each micro-batch's loss is its
+/// share of the whole batch's mean loss, the L2 penalty counted once), holding the activations
+/// of one micro-batch at a time.
+pub fn train_batch(
+    model: &Classifier,
+    opt: &mut crate::optim::Optimizer,
+    cfg: &TrainConfig,
+    x: &Tensor,
+    baseline: Option<&Tensor>,
+    y: &Tensor,
+    weights: Option<&[f64]>,
+) -> Result<(f64, Tensor)> {
+    let n = x.size().first().copied().unwrap_or(0);
+    let m = cfg.micro_batch_on(model.device) as i64;
+    if m == 0 || m >= n {
+        let logits = model.logits(x, baseline, true)?;
+        let mut loss = loss_fn(cfg.task, &logits, y, weights);
+        if let Some(p) = model.l2_penalty(cfg.l2) {
+            loss += p;
+        }
+        opt.backward_step(&loss)?;
+        return Ok((loss.double_value(&[]), logits.detach()));
+    }
+    let denom = loss_denominator(cfg.task, y, weights)?;
+    let (mut acc, mut total, mut outs) = (Vec::new(), 0.0, Vec::new());
+    let mut start = 0;
+    while start < n {
+        let len = m.min(n - start);
+        let b = baseline.map(|b| b.narrow(0, start, len));
+        let logits = model.logits(&x.narrow(0, start, len), b.as_ref(), true)?;
+        let ys = y.narrow(0, start, len);
+        let mut loss = loss_reduced(cfg.task, &logits, &ys, weights, tch::Reduction::Sum) / denom;
+        if start == 0 {
+            if let Some(p) = model.l2_penalty(cfg.l2) {
+                loss += p;
+            }
+        }
+        opt.accumulate(&loss, &mut acc)?;
+        total += loss.double_value(&[]);
+        outs.push(logits.detach());
+        start += len;
+    }
+    opt.step_with(&acc)?;
+    Ok((total, Tensor::cat(&outs, 0)))
 }
 
 /// Validation/test loss from probabilities (binary cross-entropy or cross-entropy), clipped.
@@ -733,13 +810,15 @@ fn fit_from(
                 }
                 None => (cfg.augment.apply(&b.x, &mut aug_rng)?, None),
             };
-            let logits = model.logits(&x, base.as_ref(), true)?;
-            let mut loss = loss_fn(cfg.task, &logits, &b.y, weights.as_deref());
-            if let Some(p) = model.l2_penalty(cfg.l2) {
-                loss += p;
-            }
-            opt.backward_step(&loss)?;
-            let lv = loss.double_value(&[]);
+            let (lv, logits) = train_batch(
+                &model,
+                &mut opt,
+                cfg,
+                &x,
+                base.as_ref(),
+                &b.y,
+                weights.as_deref(),
+            )?;
             if !lv.is_finite() {
                 return Err(Error::Other(format!("training diverged: loss is {lv} at epoch {epoch}, batch {} (try a lower learning rate)", bi + 1)));
             }
@@ -899,6 +978,102 @@ mod tests {
         let b = plain.logits(&x, None, false).unwrap();
         assert!(a.allclose(&b, 1e-5, 1e-5, false), "{a} vs {b}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// One step on a batch, whole and in micro-batches (uneven: 4 + 4 + 3 rows): the same loss
+    /// and the same updated weights, for class-weighted binary and 4-class losses with an L2
+    /// penalty, and for Siamese pairs.
+    #[test]
+    fn micro_batches_take_the_same_step_as_the_whole_batch() {
+        let cases: [(Task, ModelKind, Option<Vec<f64>>); 4] = [
+            (Task::BenignMalignant, ModelKind::Scratch, None),
+            (Task::MassCalc, ModelKind::Scratch, Some(vec![0.6, 2.5])),
+            (
+                Task::FourClass,
+                ModelKind::Scratch,
+                Some(vec![0.5, 1.0, 3.0, 1.5]),
+            ),
+            (Task::Siamese, ModelKind::Siamese, None),
+        ];
+        for (task, kind, weights) in cases {
+            let mut cfg = TrainConfig::new(task, kind, crate::Profile::Smoke);
+            cfg.optimizer = crate::config::OptimizerKind::Sgd;
+            cfg.lr = 0.5;
+            cfg.l2 = 0.01;
+            tch::manual_seed(11);
+            let n = 11;
+            let x = Tensor::rand([n, 1, 150, 150], (Kind::Float, Device::Cpu));
+            let base = Tensor::rand([n, 1, 150, 150], (Kind::Float, Device::Cpu));
+            let base = task.is_pair().then_some(&base);
+            let y = Tensor::randint(task.n_classes() as i64, [n], (Kind::Int64, Device::Cpu));
+            cfg.dropout = Some(0.0);
+            // The same initial weights for both (tests share libtorch's global generator, so
+            // two seeded builds could differ when tests run in parallel).
+            let init = snapshot(&Classifier::build(&cfg, Device::Cpu).unwrap().vs);
+            let mut out = Vec::new();
+            for micro in [0, 4] {
+                cfg.micro_batch = Some(micro);
+                let m = Classifier::build(&cfg, Device::Cpu).unwrap();
+                restore(&m.vs, &init);
+                let mut opt = crate::optim::Optimizer::new(cfg.optimizer, cfg.lr, &m.vs);
+                let (loss, logits) =
+                    train_batch(&m, &mut opt, &cfg, &x, base, &y, weights.as_deref()).unwrap();
+                assert_eq!(logits.size()[0], n);
+                out.push((loss, logits, snapshot(&m.vs)));
+            }
+            let (whole, micro) = (&out[0], &out[1]);
+            assert!(
+                (whole.0 - micro.0).abs() < 1e-5 * whole.0.abs().max(1.0),
+                "{task:?}: loss {} vs {}",
+                whole.0,
+                micro.0
+            );
+            assert!(whole.1.allclose(&micro.1, 1e-5, 1e-5, false));
+            let mut moved = 0.0;
+            for (((name, a), (_, b)), (_, w0)) in whole.2.iter().zip(&micro.2).zip(&init) {
+                assert!(
+                    a.allclose(b, 1e-4, 1e-6, false),
+                    "{task:?}: {name} differs by {}",
+                    (a - b).abs().max().double_value(&[])
+                );
+                moved += (a - w0).abs().sum(Kind::Double).double_value(&[]);
+            }
+            assert!(moved > 1e-3, "{task:?}: the step moved nothing");
+        }
+    }
+
+    #[test]
+    fn micro_batch_is_a_setting_and_old_configs_load_without_it() {
+        let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, crate::Profile::Smoke);
+        assert_eq!(cfg.micro_batch, None, "auto by default");
+        assert_eq!(
+            cfg.micro_batch_on(Device::Cpu),
+            crate::config::AUTO_CPU_MICRO_BATCH
+        );
+        assert_eq!(cfg.micro_batch_on(Device::Cuda(0)), 0);
+        let vgg = TrainConfig::new(Task::MassCalc, ModelKind::Vgg16, crate::Profile::Smoke);
+        assert_eq!(vgg.micro_batch_on(Device::Cpu), 0);
+        cfg.set("micro-batch", "8").unwrap();
+        assert_eq!(cfg.micro_batch_on(Device::Cuda(0)), 8);
+        cfg.set("micro_batch", "0").unwrap();
+        assert_eq!(cfg.micro_batch_on(Device::Cpu), 0);
+        assert!(cfg.set("micro_batch", "-1").is_err());
+        let round: TrainConfig =
+            serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(round.micro_batch, Some(0));
+        cfg.set("micro_batch", "AUTO").unwrap();
+        assert_eq!(cfg.micro_batch, None);
+        let round: TrainConfig =
+            serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(round.micro_batch, None);
+        let mut v = serde_json::to_value(&cfg).unwrap();
+        v.as_object_mut().unwrap().remove("micro_batch");
+        let old: TrainConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            old.micro_batch,
+            Some(0),
+            "configs saved before run whole batches"
+        );
     }
 
     fn epoch(epoch: usize, val_loss: f64, val_roc_auc: f64) -> EpochStats {
