@@ -49,6 +49,6 @@ page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mammo reports
 <body><h1>mammo reports</h1>
 <p>Executed notebooks (profile {html.escape(", ".join(profiles))}).</p>
 <ul>{items}</ul></body></html>"""
-tmp = out / ".index.html.tmp"
+tmp = out / f".index.html.{os.getpid()}.tmp"  # notebooks may finish at the same time
 tmp.write_text(page)
 os.replace(tmp, out / "index.html")

@@ -4,10 +4,51 @@ mod common;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
-/// Notebooks share one evcxr build dir and the smoke data: run them one after the other.
-static SERIAL: Mutex<()> = Mutex::new(());
+/// Notebooks run two at a time (each kernel gets its own evcxr build dir, see
+/// scripts/evcxr-kernel.sh; `MAMMO_NOTEBOOK_LANES` changes how many), except where they would
+/// get in each other's way: 00_setup runs alone (it brings the build dir up to date after a
+/// change to mammo, which the others then reuse), and 05_ensemble never next to 02 or 03 (it
+/// reuses the runs they write, and would otherwise train and write the same runs at once).
+static RUNNING: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+static CHANGED: Condvar = Condvar::new();
+
+fn conflict(a: &str, b: &str) -> bool {
+    const WRITERS: [&str; 2] = ["02_scratch", "03_pretrained"];
+    let reuse = |x: &str, y: &str| x == "05_ensemble" && WRITERS.contains(&y);
+    a == "00_setup" || b == "00_setup" || reuse(a, b) || reuse(b, a)
+}
+
+fn lanes() -> usize {
+    std::env::var("MAMMO_NOTEBOOK_LANES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+        .max(1)
+}
+
+/// Held while a notebook runs; frees its place (also when the test fails).
+struct Lane(&'static str);
+
+impl Lane {
+    fn take(name: &'static str) -> Lane {
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        while running.len() >= lanes() || running.iter().any(|r| conflict(r, name)) {
+            running = CHANGED.wait(running).unwrap_or_else(|e| e.into_inner());
+        }
+        running.push(name);
+        Lane(name)
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        running.retain(|r| *r != self.0);
+        CHANGED.notify_all();
+    }
+}
 
 fn build() -> PathBuf {
     common::root().join("build")
@@ -15,6 +56,8 @@ fn build() -> PathBuf {
 
 /// A small synthetic dataset for the smoke profile (made once).
 fn smoke_data() -> PathBuf {
+    static MAKE: Mutex<()> = Mutex::new(());
+    let _g = MAKE.lock().unwrap_or_else(|e| e.into_inner());
     let d = build().join("test-data").join("smoke");
     if !d.join("public_test_labels.npy").exists() {
         common::small_synth(&d, 0.03, 7);
@@ -32,12 +75,12 @@ fn outputs(nb: &Value) -> Vec<&Value> {
 }
 
 /// Execute one notebook; return the executed notebook's JSON.
-fn execute(name: &str) -> Value {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+fn execute(name: &'static str) -> Value {
     let data = smoke_data();
+    let _lane = Lane::take(name);
     let exec = build().join("test-executed");
     let reports = build().join("test-reports");
-    let status = Command::new("bash")
+    let out = Command::new("bash")
         .arg(common::root().join("scripts/run-notebooks.sh"))
         .args(["--exec-dir"])
         .arg(&exec)
@@ -48,12 +91,28 @@ fn execute(name: &str) -> Value {
         .env("MAMMO_DATA", &data)
         .env("MAMMO_RUNS", build().join("test-runs"))
         .env("MAMMO_ROOT", common::root())
-        .status()
+        .output()
         .expect("run scripts/run-notebooks.sh (did `make setup` run?)");
-    assert!(
-        status.success(),
-        "notebook {name} failed (see the output above)"
+    // Two notebooks run at once: print each one's log as one block when it ends (straight to
+    // stderr, past the test harness's capture), not interleaved line by line.
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
+    {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "---- notebook {name} ----\n{}", log.trim_end());
+    }
+    if !out.status.success() {
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        panic!(
+            "notebook {name} failed; the end of its log:\n{}",
+            tail.join("\n")
+        );
+    }
     let nb: Value =
         serde_json::from_str(&std::fs::read_to_string(exec.join(format!("{name}.ipynb"))).unwrap())
             .unwrap();
