@@ -101,7 +101,7 @@ if command -v evcxr_jupyter >/dev/null 2>&1 && evcxr_jupyter --version 2>/dev/nu
 elif [ -x "$EVCXR_ROOT/bin/evcxr_jupyter" ]; then
   EVCXR="$EVCXR_ROOT/bin/evcxr_jupyter"
 else
-  say "installing evcxr_jupyter $EVCXR_VERSION into $EVCXR_ROOT (one time, ~10 min on 2 cores)"
+  say "installing evcxr_jupyter $EVCXR_VERSION into $EVCXR_ROOT (one time, ~5 min on 2 cores)"
   cargo install --locked --quiet evcxr_jupyter --version "$EVCXR_VERSION" --root "$EVCXR_ROOT"
   EVCXR="$EVCXR_ROOT/bin/evcxr_jupyter"
 fi
