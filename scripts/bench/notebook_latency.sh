@@ -8,6 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 JUPYTER="$ROOT/.venv/bin/jupyter"
 OUT="$ROOT/build/bench"; mkdir -p "$OUT"
 NB="$OUT/latency.ipynb"
+# The kernel reads evcxr.toml from the notebook's folder: use the notebooks' settings (opt_level),
+# or it would build every dependency at another optimisation level into the shared build dir.
+cp "$ROOT/notebooks/evcxr.toml" "$OUT/evcxr.toml"
 "$ROOT/.venv/bin/python" - "$NB" <<'PY'
 import nbformat, sys
 nb = nbformat.v4.new_notebook()
