@@ -47,18 +47,10 @@ fn unchanged_files_get_their_recorded_time_back_changed_ones_do_not() {
     let (a, b) = (repo.join("src/a.rs"), repo.join("b.toml"));
     fs::write(&a, "fn a() {}").unwrap();
     fs::write(&b, "[package]").unwrap();
-    let git = Command::new("git")
-        .args(["init", "-q", "."])
-        .current_dir(&repo)
-        .status()
-        .unwrap();
-    assert!(git.success());
-    let git = Command::new("git")
-        .args(["add", "src/a.rs", "b.toml"])
-        .current_dir(&repo)
-        .status()
-        .unwrap();
-    assert!(git.success());
+    for args in [&["init", "-q", "."][..], &["add", "src/a.rs", "b.toml"]] {
+        let git = Command::new("git").args(args).current_dir(&repo).status();
+        assert!(git.unwrap().success(), "git {args:?}");
+    }
 
     // A first run: the files date from t0, the build outputs from a little later.
     let t0 = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
