@@ -52,7 +52,7 @@ def newest_output(cache_dirs):
     """Newest modification time (seconds) of a mammo fingerprint under the cache dirs."""
     newest = 0.0
     for root in cache_dirs:
-        for dirpath, dirnames, filenames in os.walk(root):
+        for dirpath, dirnames, _ in os.walk(root):
             if os.path.basename(dirpath) == ".fingerprint":
                 for d in dirnames:
                     if d.startswith(OUTPUT_PREFIXES):
@@ -64,16 +64,16 @@ def newest_output(cache_dirs):
                                 pass
                 dirnames[:] = []  # nothing to look at below a fingerprint dir
             elif os.path.basename(dirpath) in ("incremental", "build", "examples", "src"):
-                dirnames[:] = []
+                dirnames[:] = []  # cargo's and evcxr's trees that hold no fingerprints
     return newest
 
 
-def record(manifest, cache_dirs):
+def record(manifest, _cache_dirs):
     files = {}
     for p in tracked_files():
         st = os.stat(p)
         files[p] = [sha256(p), st.st_mtime_ns]
-    data = {"written": time.time(), "cache_dirs": cache_dirs, "files": files}
+    data = {"written": time.time(), "files": files}
     tmp = f"{manifest}.tmp-{os.getpid()}"
     os.makedirs(os.path.dirname(os.path.abspath(manifest)), exist_ok=True)
     with open(tmp, "w") as f:
