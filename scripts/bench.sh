@@ -58,8 +58,9 @@ for bs in 32 128; do
     rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st"
     rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st" --channels-last
     rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st" --channels-last --precision bf16
-    # What `mammo train` runs by default on the CPU: micro-batches of 4 rows.
-    rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st" --channels-last --micro-batch 4
+    # What `mammo train` runs by default on the CPU: micro-batches of 4 rows, precision auto
+    # (bf16 where the CPU has bf16 units, else fp32; the JSON line says which).
+    rec "$BIN" bench --device "$DEV" --batch-size "$bs" --steps "$st" --channels-last --micro-batch 4 --precision auto
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st"
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st" --channels-last
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st" --channels-last --amp bf16

@@ -87,6 +87,28 @@ fn train_writes_a_complete_consistent_run() {
         3,
         "the micro-batch is part of the run's record"
     );
+    // No --precision: auto, saved as what it was on this machine's CPU. /proc/cpuinfo is an
+    // independent reading of the CPU's bf16 units.
+    let doctor = common::stdout(&common::run_ok(common::mammo().arg("doctor")));
+    if let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") {
+        if cfg!(target_arch = "x86_64") && doctor.contains("device     Cpu") {
+            let bf16 = info
+                .lines()
+                .find(|l| l.starts_with("flags"))
+                .is_some_and(|l| l.split_whitespace().any(|f| f == "avx512_bf16"));
+            let expected = if bf16 { "bf16" } else { "fp32" };
+            assert_eq!(
+                read_json(&run.join("config.json"))["precision"],
+                expected,
+                "auto precision on a CPU {} AVX512-BF16",
+                if bf16 { "with" } else { "without" }
+            );
+            assert!(
+                doctor.contains(&format!("precision  auto = {expected}")),
+                "{doctor}"
+            );
+        }
+    }
     for f in [
         "config.json",
         "history.csv",

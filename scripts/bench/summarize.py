@@ -84,6 +84,7 @@ if "mammo" in roof:
 for r in rows:
     if r.get("bench") == "data-path":
         mb = f", micro-batch {r['micro_batch']}" if r.get("micro_batch") else ", whole batches"
+        mb += f", {r['precision']}" if r.get("precision") else ""
         print(f"\ndata path ({r['data']}{mb}): load {r['load_seconds']:.2f} s; one epoch of {r['epoch_images']} images "
               f"at {r['data_images_per_s']:.0f} img/s vs training {r['train_images_per_s']:.1f} img/s = "
               f"{r['ratio']:.0f}x (target >= 10x: {'met' if r['ratio'] >= 10 else 'NOT met'})")

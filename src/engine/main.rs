@@ -139,7 +139,7 @@ enum Cmd {
         /// Convolutions in NHWC layout (scratch).
         #[arg(long)]
         channels_last: bool,
-        /// fp32 or bf16 (scratch).
+        /// fp32, bf16, or auto (what `mammo train` picks on this device) (scratch).
         #[arg(long, default_value = "fp32")]
         precision: String,
         /// Rows per forward/backward pass (scratch, data; 0: the whole batch). Default: the
@@ -342,7 +342,9 @@ struct TrainArgs {
     /// Convolutions in NCHW layout (the layout before NHWC became the default).
     #[arg(long)]
     no_channels_last: bool,
-    /// fp32 (default) or bf16 (bf16 compute, fp32 master weights; scratch and Siamese models).
+    /// auto (default), fp32 or bf16 (bf16 compute, fp32 master weights; scratch and Siamese
+    /// models). auto: bf16 on a CPU with bf16 units (AVX512-BF16 or AMX; `mammo doctor` says),
+    /// else fp32. The run's config.json records the one used.
     #[arg(long)]
     precision: Option<String>,
     /// Rows per forward/backward pass: larger batches run as micro-batches whose gradients
@@ -674,7 +676,7 @@ fn cmd_explain(
 }
 
 fn cmd_bench(
-    device: String,
+    device: tch::Device,
     batch_size: i64,
     steps: usize,
     what: String,
@@ -683,7 +685,6 @@ fn cmd_bench(
     data: Option<PathBuf>,
 ) -> mammo::Result<()> {
     use mammo::bench;
-    let device = mammo::device::parse_device(&device)?;
     let data = data.unwrap_or_else(mammo::profile::data_dir);
     let json = |v: serde_json::Result<String>| v.map_err(|e| mammo::Error::Other(e.to_string()));
     let line = match what.as_str() {
@@ -809,18 +810,16 @@ fn run(cli: Cli) -> mammo::Result<()> {
             precision,
             micro_batch,
             data,
-        } => cmd_bench(
-            device,
-            batch_size,
-            steps,
-            what,
-            mammo::models::Compute {
+        } => {
+            use mammo::models::{Compute, Precision};
+            let device = mammo::device::parse_device(&device)?;
+            let compute = Compute {
                 channels_last,
-                precision: mammo::models::Precision::parse(&precision)?,
-            },
-            micro_batch,
-            data,
-        ),
+                precision: Precision::parse_setting(&precision)?
+                    .unwrap_or_else(|| Precision::auto_for(device)),
+            };
+            cmd_bench(device, batch_size, steps, what, compute, micro_batch, data)
+        }
         Cmd::Explain {
             run,
             set,

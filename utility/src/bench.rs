@@ -82,7 +82,7 @@ pub fn scratch_throughput(
     let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Full);
     cfg.seed = 0;
     cfg.channels_last = compute.channels_last;
-    cfg.precision = compute.precision;
+    cfg.precision = Some(compute.precision);
     cfg.micro_batch = Some(micro_batch);
     let model = Classifier::build(&cfg, device)?;
     let mut opt = Optimizer::new(OptimizerKind::Adam, 1e-3, &model.vs);
@@ -160,6 +160,8 @@ pub struct DataPath {
     pub ratio: f64,
     /// Rows per forward/backward pass of the training steps (0: the whole batch).
     pub micro_batch: usize,
+    /// The precision of the training steps (`mammo train`'s default on this machine).
+    pub precision: String,
     /// The uint16 images of train and test, in bytes.
     pub dataset_bytes: u64,
     /// Parameters, gradients and Adam's two moments, in bytes.
@@ -235,6 +237,7 @@ pub fn data_path(
         train_images_per_s: round1(train_rate),
         ratio: round1(data_rate / train_rate.max(1e-9)),
         micro_batch: cfg.micro_batch_on(device),
+        precision: cfg.precision_on(device).name().into(),
         dataset_bytes,
         model_bytes,
         peak_rss_bytes: peak,

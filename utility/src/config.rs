@@ -194,8 +194,11 @@ pub struct TrainConfig {
     #[serde(default)]
     pub channels_last: bool,
     /// fp32, or bf16 compute with fp32 master weights (scratch CNN and Siamese tower).
-    #[serde(default)]
-    pub precision: crate::models::Precision,
+    /// `None` (`auto`, the default for new configs): [`TrainConfig::precision_on`]. A run
+    /// saves the precision it used ([`TrainConfig::resolved`]); configs saved before this
+    /// option existed load as fp32, as they ran.
+    #[serde(default = "fp32_setting")]
+    pub precision: Option<crate::models::Precision>,
     /// Rows per forward and backward pass. A batch larger than this runs as micro-batches whose
     /// gradients are summed before the one update: the same optimisation step (up to float
     /// rounding; dropout draws its masks per micro-batch) with a micro-batch's activation
@@ -207,6 +210,10 @@ pub struct TrainConfig {
 
 fn whole_batch() -> Option<usize> {
     Some(0)
+}
+
+fn fp32_setting() -> Option<crate::models::Precision> {
+    Some(crate::models::Precision::Fp32)
 }
 
 /// The micro-batch `auto` picks for the scratch CNN and the Siamese network on the CPU: their
@@ -260,7 +267,7 @@ impl TrainConfig {
             threshold: ThresholdPolicy::default_for(task),
             weights: None,
             channels_last: true,
-            precision: crate::models::Precision::Fp32,
+            precision: None,
             micro_batch: None,
         }
     }
@@ -279,7 +286,11 @@ impl TrainConfig {
         if self.batch_size == 0 {
             return crate::error::invalid("batch size", "must be at least 1");
         }
-        if self.model.is_pretrained() && self.precision != crate::models::Precision::Fp32 {
+        if self.model.is_pretrained()
+            && self
+                .precision
+                .is_some_and(|p| p != crate::models::Precision::Fp32)
+        {
             return crate::error::invalid(
                 "precision",
                 format!(
@@ -350,6 +361,44 @@ impl TrainConfig {
                 _ => 0,
             },
         }
+    }
+
+    /// The precision a model of this configuration computes in on `device`: the one set, or for
+    /// `auto` [`crate::models::Precision::auto_for`] (scratch and Siamese models; the pretrained
+    /// backbones always run fp32).
+    pub fn precision_on(&self, device: tch::Device) -> crate::models::Precision {
+        match (self.precision, self.model) {
+            (Some(p), _) => p,
+            (None, ModelKind::Scratch | ModelKind::Siamese) => {
+                crate::models::Precision::auto_for(device)
+            }
+            (None, _) => crate::models::Precision::Fp32,
+        }
+    }
+
+    /// This configuration with `auto` settings that change the arithmetic made concrete for the
+    /// device it names: the precision ([`TrainConfig::precision_on`]). A run saves this, so that
+    /// its `config.json` says how it was computed and a resumed or repeated run computes the same
+    /// way. The device itself stays as written (`auto` picks CUDA when there is one).
+    pub fn resolved(&self) -> Result<TrainConfig> {
+        let mut c = self.clone();
+        if c.precision.is_none() {
+            let device = crate::device::parse_device(&c.device)?;
+            c.precision = Some(c.precision_on(device));
+        }
+        Ok(c)
+    }
+
+    /// Whether `saved` (a run's `config.json`) is a run of this configuration: equal, except that
+    /// an `auto` precision here accepts whatever precision the run resolved it to, on whichever
+    /// machine it ran (a sweep is planned on one machine and run on others; a notebook reuses
+    /// runs trained elsewhere).
+    pub fn matches_saved(&self, saved: &TrainConfig) -> bool {
+        let mut c = self.clone();
+        if c.precision.is_none() {
+            c.precision = saved.precision;
+        }
+        &c == saved
     }
 
     /// Keys accepted by [`TrainConfig::set`] (the `mammo train` flags, `-` or `_` alike).
@@ -486,7 +535,7 @@ impl TrainConfig {
             }
             "threshold" => self.threshold = ThresholdPolicy::parse(v)?,
             "channels_last" => self.channels_last = flag("channels_last")?,
-            "precision" => self.precision = crate::models::Precision::parse(v)?,
+            "precision" => self.precision = crate::models::Precision::parse_setting(v)?,
             "micro_batch" => {
                 self.micro_batch = if v.eq_ignore_ascii_case("auto") {
                     None
@@ -570,16 +619,20 @@ mod tests {
     #[test]
     fn layout_and_precision_are_settable_and_checked() {
         let mut c = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Smoke);
-        // Channels-last is the default (the faster layout), fp32 the default precision.
-        assert!(c.channels_last && c.precision == Precision::Fp32);
+        // Channels-last is the default (the faster layout), auto the default precision.
+        assert!(c.channels_last && c.precision.is_none());
         c.set("channels-last", "false").unwrap();
         assert!(!c.channels_last);
         c.set("channels-last", "true").unwrap();
         c.set("precision", "BF16").unwrap();
-        assert!(c.channels_last && c.precision == Precision::Bf16);
+        assert!(c.channels_last && c.precision == Some(Precision::Bf16));
         c.validate().unwrap();
         let e = c.set("precision", "fp8").unwrap_err().to_string();
         assert!(e.contains("precision") && e.contains("fp8"), "{e}");
+        c.set("precision", "Auto").unwrap();
+        assert_eq!(c.precision, None);
+        c.set("precision", "fp32").unwrap();
+        assert_eq!(c.precision, Some(Precision::Fp32));
         // Pretrained backbones choose their own layout and run float32: the layout default does
         // not stop them, asking for bf16 is an error, not ignored.
         let mut v = TrainConfig::new(Task::MassCalc, ModelKind::Vgg16, Profile::Smoke);
@@ -587,6 +640,68 @@ mod tests {
         v.set("precision", "bf16").unwrap();
         let e = v.validate().unwrap_err().to_string();
         assert!(e.contains("vgg16") || e.contains("VGG"), "{e}");
+        // ... while auto is fine: it means fp32 for them on every device.
+        v.set("precision", "auto").unwrap();
+        v.validate().unwrap();
+    }
+
+    #[test]
+    fn auto_precision_follows_the_hardware_and_a_run_saves_what_it_used() {
+        use tch::Device;
+        let bf16_cpu = crate::device::cpu_bf16_units().is_some();
+        let cpu_auto = if bf16_cpu {
+            Precision::Bf16
+        } else {
+            Precision::Fp32
+        };
+        assert_eq!(Precision::auto_for(Device::Cpu), cpu_auto);
+        // Not measured on CUDA yet: fp32 there.
+        assert_eq!(Precision::auto_for(Device::Cuda(0)), Precision::Fp32);
+        let mut c = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Smoke);
+        c.device = "cpu".into();
+        assert_eq!(c.precision_on(Device::Cpu), cpu_auto);
+        let s = TrainConfig::new(Task::Siamese, ModelKind::Siamese, Profile::Smoke);
+        assert_eq!(s.precision_on(Device::Cpu), cpu_auto);
+        for m in [ModelKind::Vgg16, ModelKind::InceptionV3] {
+            let v = TrainConfig::new(Task::MassCalc, m, Profile::Smoke);
+            assert_eq!(v.precision_on(Device::Cpu), Precision::Fp32, "{m:?}");
+        }
+        // What a set precision says wins over the hardware.
+        c.precision = Some(Precision::Fp32);
+        assert_eq!(c.precision_on(Device::Cpu), Precision::Fp32);
+        // resolved() makes auto concrete, changes nothing else, and is idempotent.
+        c.precision = None;
+        let r = c.resolved().unwrap();
+        assert_eq!(r.precision, Some(cpu_auto));
+        let mut back = r.clone();
+        back.precision = None;
+        assert_eq!(back, c);
+        assert_eq!(r.resolved().unwrap(), r);
+        // A set precision survives a JSON round trip; auto is saved as null.
+        let j = serde_json::to_value(&c).unwrap();
+        assert!(j["precision"].is_null(), "{j}");
+        assert_eq!(serde_json::from_value::<TrainConfig>(j).unwrap(), c);
+        let j = serde_json::to_value(&r).unwrap();
+        assert_eq!(j["precision"], cpu_auto.name());
+        // A saved run matches its auto configuration, whatever it resolved to, and a set
+        // precision only itself.
+        let mut other = r.clone();
+        other.precision = Some(if cpu_auto == Precision::Bf16 {
+            Precision::Fp32
+        } else {
+            Precision::Bf16
+        });
+        assert!(c.matches_saved(&r) && c.matches_saved(&other));
+        assert!(r.matches_saved(&r) && !r.matches_saved(&other));
+        let mut lr = r.clone();
+        lr.lr *= 2.0;
+        assert!(!c.matches_saved(&lr));
+        // An impossible device is an error naming it, not a silent fallback.
+        c.device = "cuda:7".into();
+        if !tch::Cuda::is_available() {
+            let e = c.resolved().unwrap_err().to_string();
+            assert!(e.contains("cuda:7"), "{e}");
+        }
     }
 
     #[test]
@@ -599,6 +714,7 @@ mod tests {
         o.remove("channels_last");
         o.remove("precision");
         let back: TrainConfig = serde_json::from_value(j).unwrap();
+        c.precision = Some(Precision::Fp32);
         assert_eq!(back, c);
     }
 }

@@ -160,6 +160,32 @@ pub fn device() -> Device {
     }
 }
 
+/// The CPU's bf16 units, when it has them: `"AMX-BF16 + AVX512-BF16"` or `"AVX512-BF16"`
+/// (every CPU with AMX so far also has AVX512-BF16, which oneDNN's bf16 kernels need at least).
+/// `None` elsewhere: there libtorch emulates bf16 with float32 arithmetic and conversions, 2.5x
+/// slower than float32 (docs/PERFORMANCE.md).
+#[cfg(target_arch = "x86_64")]
+pub fn cpu_bf16_units() -> Option<&'static str> {
+    if !std::arch::is_x86_feature_detected!("avx512bf16") {
+        return None;
+    }
+    // AMX-BF16 is CPUID leaf 7, sub-leaf 0, EDX bit 22 (std's detection of it is unstable).
+    #[allow(unused_unsafe)]
+    // SAFETY: CPUID leaf 7 exists on every CPU with AVX512-BF16 (reported by leaf 7 itself).
+    let leaf7 = unsafe { std::arch::x86_64::__cpuid_count(7, 0) };
+    Some(if leaf7.edx & (1 << 22) != 0 {
+        "AMX-BF16 + AVX512-BF16"
+    } else {
+        "AVX512-BF16"
+    })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub fn cpu_bf16_units() -> Option<&'static str> {
+    // ARM's bf16 (BF16/SVE) paths in libtorch are not measured: treat them as absent.
+    None
+}
+
 /// Check the syntax of a device name (`auto`, `cpu`, `cuda`, `cuda:N`) without touching the
 /// hardware (a sweep is planned on a login node, run on GPU nodes).
 pub fn parse_device_name(s: &str) -> crate::Result<()> {
@@ -224,6 +250,10 @@ pub struct EnvReport {
     /// How host memory is managed (see `tune_allocator`).
     pub allocator: String,
     pub device: String,
+    /// The CPU's bf16 units ([`cpu_bf16_units`]), if any.
+    pub cpu_bf16: Option<String>,
+    /// What `precision = auto` gives the scratch and Siamese models on [`EnvReport::device`].
+    pub auto_precision: String,
     pub profile: String,
 }
 
@@ -298,6 +328,10 @@ pub fn report() -> EnvReport {
         threads: tch::get_num_threads(),
         allocator: allocator().to_string(),
         device: format!("{:?}", device()),
+        cpu_bf16: cpu_bf16_units().map(str::to_string),
+        auto_precision: crate::models::Precision::auto_for(device())
+            .name()
+            .to_string(),
         profile: crate::profile::Profile::from_env().name().to_string(),
     }
 }
@@ -343,6 +377,61 @@ impl std::fmt::Display for EnvReport {
         writeln!(f, "threads    {}", self.threads)?;
         writeln!(f, "allocator  {}", self.allocator)?;
         writeln!(f, "device     {}", self.device)?;
+        writeln!(
+            f,
+            "bf16 CPU   {}",
+            self.cpu_bf16
+                .as_deref()
+                .unwrap_or("none (bf16 would be emulated, slowly)")
+        )?;
+        writeln!(
+            f,
+            "precision  auto = {} (scratch and Siamese models on this device)",
+            self.auto_precision
+        )?;
         write!(f, "profile    {}", self.profile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CPUID as Linux reports it: the `flags` line of /proc/cpuinfo is an independent reading of
+    /// the same bits.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[test]
+    fn bf16_units_agree_with_proc_cpuinfo() {
+        let info = std::fs::read_to_string("/proc/cpuinfo").unwrap();
+        let flags: Vec<&str> = info
+            .lines()
+            .find(|l| l.starts_with("flags"))
+            .and_then(|l| l.split(':').nth(1))
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let has = |f: &str| flags.contains(&f);
+        let expected = match (has("avx512_bf16"), has("amx_bf16")) {
+            (false, _) => None,
+            (true, false) => Some("AVX512-BF16"),
+            (true, true) => Some("AMX-BF16 + AVX512-BF16"),
+        };
+        assert_eq!(cpu_bf16_units(), expected, "flags: {flags:?}");
+    }
+
+    #[test]
+    fn the_report_says_what_auto_precision_gives() {
+        let r = report();
+        let text = r.to_string();
+        assert!(text.contains("bf16 CPU"), "{text}");
+        assert!(
+            text.contains(&format!("precision  auto = {}", r.auto_precision)),
+            "{text}"
+        );
+        let dev = parse_device("auto").unwrap();
+        assert_eq!(
+            r.auto_precision,
+            crate::models::Precision::auto_for(dev).name()
+        );
     }
 }

@@ -63,6 +63,7 @@ pub mod prelude {
     pub use crate::device::{cuda_available, device};
     pub use crate::display::{Figure, Html, PngImage};
     pub use crate::error::{Error, Result};
+    pub use crate::models::Precision;
     pub use crate::notebook::{env_cell, key, Env};
     pub use crate::plot::{line_chart, Series};
     pub use crate::preprocess::{Clahe, Preprocess};

@@ -39,6 +39,7 @@ pub fn train(
     overwrite: Overwrite,
 ) -> Result<Run> {
     cfg.validate()?;
+    let cfg = &cfg.resolved()?;
     let dir = match runs {
         Some(r) => {
             let d = train::run_dir(r, &cfg.name)?;
@@ -166,17 +167,18 @@ pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run
     let d = train::run_dir(runs, &cfg.name)?;
     if d.join("metrics.json").exists() && d.join("model.safetensors").exists() {
         if let Ok(r) = load(&d) {
-            if &r.config == cfg {
+            if cfg.matches_saved(&r.config) {
                 println!("reusing the saved run {}", d.display());
                 return Ok(r);
             }
         }
     }
-    // An interrupted run of the same configuration continues where it stopped.
+    // An interrupted run of the same configuration continues where it stopped, as it began.
     if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
-        let same = evaluate::read_config(&d).is_ok_and(|c| &c == cfg);
-        if same {
-            return resume_with(cfg, ds, &d);
+        if let Ok(saved) = evaluate::read_config(&d) {
+            if cfg.matches_saved(&saved) {
+                return resume_with(&saved, ds, &d);
+            }
         }
     }
     train(cfg, ds, Some(runs), Overwrite::Yes)

@@ -246,8 +246,10 @@ impl Grid {
         let d = self.run_dir(index);
         let saved = crate::evaluate::read_config(&d).ok();
         Ok(match saved {
-            Some(c) if c == cfg && d.join("metrics.json").exists() => Status::Done,
-            Some(c) if c == cfg && crate::train::has_checkpoint(&d) => Status::Interrupted,
+            Some(c) if cfg.matches_saved(&c) && d.join("metrics.json").exists() => Status::Done,
+            Some(c) if cfg.matches_saved(&c) && crate::train::has_checkpoint(&d) => {
+                Status::Interrupted
+            }
             _ => Status::Pending,
         })
     }

@@ -64,7 +64,7 @@ impl Classifier {
         };
         let compute = crate::models::Compute {
             channels_last: cfg.channels_last,
-            precision: cfg.precision,
+            precision: cfg.precision_on(device),
         };
         match &mut net {
             Net::Scratch(m) => m.tower.set_compute(compute),
@@ -742,6 +742,7 @@ fn fit_from(
     resume: Option<Resume>,
 ) -> Result<Trained> {
     cfg.validate()?;
+    let cfg = &cfg.resolved()?;
     let device = crate::device::parse_device(&cfg.device)?;
     let model = Classifier::build(cfg, device)?;
     let mut opt = crate::optim::Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
@@ -965,6 +966,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mammo-cl-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, crate::Profile::Smoke);
+        // float32 on any CPU: the comparison below is at float32 rounding.
+        cfg.precision = Some(crate::models::Precision::Fp32);
         cfg.channels_last = true;
         let cl = Classifier::build(&cfg, Device::Cpu).unwrap();
         let w = dir.join("m.safetensors");
@@ -1000,6 +1003,8 @@ mod tests {
             cfg.optimizer = crate::config::OptimizerKind::Sgd;
             cfg.lr = 0.5;
             cfg.l2 = 0.01;
+            // float32 on any CPU: the same step up to float32 rounding is what is checked.
+            cfg.precision = Some(crate::models::Precision::Fp32);
             tch::manual_seed(11);
             let n = 11;
             let x = Tensor::rand([n, 1, 150, 150], (Kind::Float, Device::Cpu));

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Table of fp32 vs bf16 training runs written by scripts/bench/precision_accuracy.sh.
+
+    python3 scripts/bench/precision_table.py OUT_DIR
+
+Reads OUT_DIR/<case>-<fp32|bf16>-<seed>/{metrics.json,history.csv} and prints, per case and seed,
+the test ROC AUC (95% CI) and accuracy of both precisions, their difference and the median epoch
+time; then, per case, the mean paired AUC difference over the seeds next to the spread of fp32
+itself from seed to seed, and the mean over every pair with a bootstrap interval. Standard
+library only.
+"""
+import csv
+import json
+import random
+import re
+import statistics
+import sys
+from pathlib import Path
+
+RUN = re.compile(r"^(?P<case>.+)-(?P<p>fp32|bf16)-(?P<seed>\d+)$")
+
+
+def load(run: Path):
+    m = json.loads((run / "metrics.json").read_text())
+    with open(run / "history.csv", newline="") as f:
+        secs = [float(r["seconds"]) for r in csv.DictReader(f)]
+    t = m["test"]
+    return {
+        "auc": t["roc_auc"],
+        "ci": t.get("ci", {}).get("roc_auc"),
+        "acc": t["accuracy"],
+        "val_auc": m["validation"]["roc_auc"],
+        "epoch_s": statistics.median(secs) if secs else float("nan"),
+    }
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    out = Path(sys.argv[1])
+    runs = {}
+    for d in sorted(out.iterdir()) if out.is_dir() else []:
+        mt = RUN.match(d.name)
+        if mt and (d / "metrics.json").exists():
+            runs[(mt["case"], int(mt["seed"]), mt["p"])] = load(d)
+    if not runs:
+        print(f"precision_table: no finished runs under {out}", file=sys.stderr)
+        return 1
+    cases = sorted({c for c, _, _ in runs}, key=lambda c: min(k for k in runs if k[0] == c))
+    print("| task | seed | fp32 test AUC (95% CI) | bf16 test AUC (95% CI) | bf16 - fp32 | "
+          "test acc fp32 / bf16 | epoch s fp32 / bf16 |")
+    print("|---|---|---|---|---|---|---|")
+    summary = []
+    for case in cases:
+        diffs, speed = [], []
+        for seed in sorted({s for c, s, _ in runs if c == case}):
+            a, b = runs.get((case, seed, "fp32")), runs.get((case, seed, "bf16"))
+            if a is None or b is None:
+                continue
+
+            def auc(r):
+                ci = r["ci"]
+                return f"{r['auc']:.4f} ({ci[0]:.4f}-{ci[1]:.4f})" if ci else f"{r['auc']:.4f}"
+
+            d = b["auc"] - a["auc"]
+            diffs.append(d)
+            speed.append(a["epoch_s"] / b["epoch_s"])
+            print(f"| {case} | {seed} | {auc(a)} | {auc(b)} | {d:+.4f} | "
+                  f"{a['acc']:.3f} / {b['acc']:.3f} | {a['epoch_s']:.1f} / {b['epoch_s']:.1f} |")
+        if diffs:
+            summary.append((case, diffs, speed))
+    print()
+    print("| task | seeds | mean bf16 - fp32 test AUC | range | fp32 seed-to-seed sd | "
+          "bf16 speed-up (epoch time) |")
+    print("|---|---|---|---|---|---|")
+    for case, diffs, speed in summary:
+        fp32 = [r["auc"] for (c, _, p), r in runs.items() if c == case and p == "fp32"]
+        sd = f"{statistics.stdev(fp32):.4f}" if len(fp32) > 1 else "-"
+        print(f"| {case} | {len(diffs)} | {statistics.mean(diffs):+.4f} | "
+              f"{min(diffs):+.4f} to {max(diffs):+.4f} | {sd} | {statistics.median(speed):.2f}x |")
+    every = [d for _, diffs, _ in summary for d in diffs]
+    lo, hi = bootstrap_mean_ci(every)
+    print(f"\nall {len(every)} pairs: mean bf16 - fp32 test AUC {statistics.mean(every):+.4f}, "
+          f"95% CI [{lo:+.4f}, {hi:+.4f}] (bootstrap over pairs, 10000 resamples, seed 0); "
+          f"bf16 lower in {sum(d < 0 for d in every)} of {len(every)}")
+    return 0
+
+
+def bootstrap_mean_ci(values, reps=10000, seed=0):
+    """Percentile interval of the mean, resampling the values with replacement."""
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choice(values) for _ in range(n)) / n for _ in range(reps))
+    return means[int(0.025 * reps)], means[int(0.975 * reps) - 1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
