@@ -168,6 +168,10 @@ fn notebook_00_setup() {
         "libtorch version not shown: {text}"
     );
     assert!(
+        text.contains("precision  auto = "),
+        "what precision the models will use is not shown: {text}"
+    );
+    assert!(
         text.contains("sigmoid at -8, 0, 8"),
         "tensor output missing: {text}"
     );

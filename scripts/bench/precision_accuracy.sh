@@ -8,8 +8,8 @@
 #
 # MAMMO_BIN: the mammo binary (default: target/debug/mammo under CARGO_TARGET_DIR or ./target).
 # PRECISION_SEEDS (default "1 2 3"), PRECISION_CASES (default: all cases below, by name).
-# A run whose metrics.json exists is kept (delete the folder to redo it). Takes ~45 min on a
-# 2-core CPU with AVX512-BF16.
+# A run whose metrics.json exists is kept (delete the folder to redo it). Takes ~80 min on a
+# 2-core CPU with AVX512-BF16 (PRECISION_CASES="mass-calc four-class" for a part).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -25,6 +25,7 @@ CASES=(
   "four-class|--task four-class --model scratch --epochs 4 --augment flip,rot90"
   "benign-malignant|--task benign-malignant --model scratch --epochs 8 --lr 1e-4 --augment flip,rot90"
   "siamese|--task siamese --model siamese --epochs 4 --augment flip,rot90"
+  "mass-calc-8-epochs|--task mass-calc --model scratch --epochs 8 --augment flip,rot90"
 )
 mkdir -p "$OUT"
 for case in "${CASES[@]}"; do
