@@ -9,7 +9,7 @@ use tch::{Kind, Tensor};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// float32 everywhere (the default, and the seed's).
+    /// float32 everywhere (the seed's; what `auto` picks where there are no bf16 units).
     #[default]
     Fp32,
     /// bfloat16 compute with float32 master weights, gradients and loss (what PyTorch's
@@ -45,8 +45,9 @@ impl Precision {
         })
     }
     /// What `auto` picks for the scratch CNN and the Siamese tower: bf16 on a CPU with bf16
-    /// units ([`crate::device::cpu_bf16_units`]), where it trains 1.7-1.9x faster and kept
-    /// the test ROC AUC within the run-to-run spread (docs/PERFORMANCE.md); fp32 elsewhere.
+    /// units ([`crate::device::cpu_bf16_units`]), where it trains 1.6-1.9x faster and held
+    /// the test ROC AUC (mean difference -0.0003 over 14 paired runs, docs/PERFORMANCE.md);
+    /// fp32 elsewhere.
     /// Without bf16 units bf16 is emulated and 2.5x slower; on CUDA it is not measured yet.
     pub fn auto_for(device: tch::Device) -> Precision {
         match device {
