@@ -313,6 +313,7 @@ pub fn report() -> EnvReport {
     let st = init_state();
     let cuda = tch::Cuda::is_available();
     let n = if cuda { tch::Cuda::device_count() } else { 0 };
+    let dev = device();
     EnvReport {
         mammo_version: env!("CARGO_PKG_VERSION").to_string(),
         tch_version: TCH_VERSION.to_string(),
@@ -327,11 +328,9 @@ pub fn report() -> EnvReport {
         cudnn_available: cuda && tch::Cuda::cudnn_is_available(),
         threads: tch::get_num_threads(),
         allocator: allocator().to_string(),
-        device: format!("{:?}", device()),
+        device: format!("{dev:?}"),
         cpu_bf16: cpu_bf16_units().map(str::to_string),
-        auto_precision: crate::models::Precision::auto_for(device())
-            .name()
-            .to_string(),
+        auto_precision: crate::models::Precision::auto_for(dev).name().to_string(),
         profile: crate::profile::Profile::from_env().name().to_string(),
     }
 }
