@@ -23,6 +23,13 @@ use std::path::Path;
 pub const TRAIN_COUNTS: [usize; 4] = [620, 598, 947, 511];
 pub const TEST_COUNTS: [usize; 4] = [113, 66, 106, 51];
 
+/// Default share of lesions drawn with the other severity's look ([`SynthConfig::atypical`]).
+pub const ATYPICAL: f64 = 0.12;
+/// Default share of hard mass/calcification cases ([`SynthConfig::hard_cases`]).
+pub const HARD_CASES: f64 = 0.6;
+/// Default share of speckled patients ([`SynthConfig::speckled`]).
+pub const SPECKLED: f64 = 0.5;
+
 /// Generator settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SynthConfig {
@@ -31,6 +38,16 @@ pub struct SynthConfig {
     pub scale: f64,
     /// Probability that a lesion is drawn with the other severity's look (benign/malignant overlap).
     pub atypical: f64,
+    /// Probability that a lesion is a hard case for mass vs calcification, as real ones can be:
+    /// half of these masses are faint (barely denser than the tissue) and half carry a few coarse
+    /// calcifications inside; half of these calcification clusters are sparse and faint, half lie
+    /// on a faint density. Calibrated in docs/SYNTHETIC.md.
+    pub hard_cases: f64,
+    /// Probability that a patient's tissue is speckled: scattered bright specks (vascular or
+    /// benign scattered calcifications) over the whole breast, so in both patches of the pair.
+    /// A speckled mass patch looks partly like a calcification cluster; the baseline patch of the
+    /// same patient tells the two apart, which is what a Siamese network can use.
+    pub speckled: f64,
 }
 
 impl Default for SynthConfig {
@@ -38,7 +55,9 @@ impl Default for SynthConfig {
         SynthConfig {
             seed: 42,
             scale: 1.0,
-            atypical: 0.22,
+            atypical: ATYPICAL,
+            hard_cases: HARD_CASES,
+            speckled: SPECKLED,
         }
     }
 }
@@ -138,14 +157,17 @@ struct Patient {
     beta: f64,
     /// Quantisation step in 16-bit units.
     step: u16,
+    /// Scattered specks over the whole breast ([`SynthConfig::speckled`]).
+    speckled: bool,
 }
 
-fn draw_patient(rng: &mut StdRng) -> Patient {
+fn draw_patient(rng: &mut StdRng, cfg: &SynthConfig) -> Patient {
     Patient {
         mean: rng.gen_range(0.55..0.65),
         sd: rng.gen_range(0.045..0.080),
         beta: (3.2 + 0.3 * rng.sample::<f64, _>(StandardNormal)).clamp(2.4, 4.0),
         step: 16,
+        speckled: rng.gen_bool(cfg.speckled.clamp(0.0, 1.0)),
     }
 }
 
@@ -177,11 +199,17 @@ fn add_mass(
     malignant_look: bool,
     scale: f64,
     patient: &Patient,
+    hard: Hard,
 ) {
     let cx = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
     let cy = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
     let r0 = (rng.gen_range(16.0..34.0) * scale).clamp(6.0, 70.0);
-    let contrast = patient.sd * rng.gen_range(1.1..2.0);
+    let contrast = patient.sd
+        * if hard == Hard::Faint {
+            rng.gen_range(0.3..0.7)
+        } else {
+            rng.gen_range(1.1..2.0)
+        };
     // Radial shape: ellipticity (k = 2) for all; higher harmonics for irregular margins.
     let ecc = rng.gen_range(0.0..0.25);
     let phi2 = rng.gen_range(0.0..std::f64::consts::TAU);
@@ -297,6 +325,58 @@ fn add_mass(
             img[[y, x]] += v;
         }
     }
+    if hard == Hard::Mixed {
+        // A few coarse calcifications inside the mass body.
+        let n = rng.gen_range(2..6);
+        let b = patient.sd * rng.gen_range(2.0..3.5);
+        for _ in 0..n {
+            let a: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+            let r = 0.8 * r0 * rng.gen::<f64>().sqrt();
+            let rad = rng.gen_range(1.6..3.5) * scale.sqrt();
+            add_speck(img, (cx + r * a.cos(), cy + r * a.sin()), rad, 1.0, 0.0, b);
+        }
+    }
+}
+
+/// A hard case for mass vs calcification (see [`SynthConfig::hard_cases`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hard {
+    No,
+    /// Mass: faint; calcifications: sparse and faint.
+    Faint,
+    /// Mass: with calcifications inside; calcifications: on a faint density.
+    Mixed,
+}
+
+/// One bright speck (a calcification) of radius `r`, elongated by `aspect` along angle `o`.
+fn add_speck(img: &mut Array2<f64>, p: (f64, f64), r: f64, aspect: f64, o: f64, b: f64) {
+    let (px, py) = p;
+    let reach = (r * aspect * 2.5 + 2.0) as isize;
+    let (co, so) = (o.cos(), o.sin());
+    for y in (py as isize - reach).max(0)..=(py as isize + reach).min(SIDE as isize - 1) {
+        for x in (px as isize - reach).max(0)..=(px as isize + reach).min(SIDE as isize - 1) {
+            let (dx, dy) = (x as f64 - px, y as f64 - py);
+            let u = (dx * co + dy * so) / aspect;
+            let w = -dx * so + dy * co;
+            let d = (u * u + w * w).sqrt();
+            let v = b * (1.0 - smoothstep(r - 0.6, r + 0.6, d));
+            let cell = &mut img[[y as usize, x as usize]];
+            *cell = cell.max(*cell + v);
+        }
+    }
+}
+
+/// Scattered specks over the whole patch: the tissue of a speckled patient.
+fn add_scattered_specks(img: &mut Array2<f64>, rng: &mut StdRng, patient: &Patient) {
+    let n = rng.gen_range(4..12);
+    for _ in 0..n {
+        let p = (rng.gen_range(4.0..146.0), rng.gen_range(4.0..146.0));
+        let r = rng.gen_range(1.2..3.0);
+        let aspect = rng.gen_range(1.0..2.0);
+        let o = rng.gen_range(0.0..std::f64::consts::PI);
+        let b = patient.sd * rng.gen_range(2.0..3.5);
+        add_speck(img, p, r, aspect, o, b);
+    }
 }
 
 /// Add a calcification cluster. `malignant_look`: many, fine, pleomorphic, clustered or linear.
@@ -306,10 +386,24 @@ fn add_calcifications(
     malignant_look: bool,
     scale: f64,
     patient: &Patient,
+    hard: Hard,
 ) {
     let cx = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
     let cy = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
     let spread = (rng.gen_range(12.0..32.0) * scale).clamp(5.0, 60.0);
+    if hard == Hard::Mixed {
+        // The cluster lies on a faint density, as if on a mass.
+        let r0 = spread * rng.gen_range(0.8..1.3);
+        let c = patient.sd * rng.gen_range(0.5..1.0);
+        let edge = rng.gen_range(2.0..5.0);
+        let reach = (r0 + edge + 2.0) as isize;
+        for y in (cy as isize - reach).max(0)..=(cy as isize + reach).min(SIDE as isize - 1) {
+            for x in (cx as isize - reach).max(0)..=(cx as isize + reach).min(SIDE as isize - 1) {
+                let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
+                img[[y as usize, x as usize]] += c * (1.0 - smoothstep(r0 - edge, r0 + edge, d));
+            }
+        }
+    }
     let (n, rad) = if malignant_look {
         (
             rng.gen_range(10..32),
@@ -323,7 +417,14 @@ fn add_calcifications(
     };
     let linear = malignant_look && rng.gen_bool(0.5);
     let dir: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
-    let brightness = patient.sd * rng.gen_range(2.5..4.5);
+    let (brightness, n) = if hard == Hard::Faint {
+        (
+            patient.sd * rng.gen_range(1.2..2.2),
+            n.min(rng.gen_range(1..5)),
+        )
+    } else {
+        (patient.sd * rng.gen_range(2.5..4.5), n)
+    };
     for _ in 0..n {
         let (px, py) = if linear {
             let t = rng.gen_range(-1.0..1.0) * spread;
@@ -346,18 +447,7 @@ fn add_calcifications(
         };
         let o: f64 = rng.gen_range(0.0..std::f64::consts::PI);
         let b = brightness * rng.gen_range(0.7..1.2);
-        let reach = (r * aspect * 2.5 + 2.0) as isize;
-        for y in (py as isize - reach).max(0)..=(py as isize + reach).min(SIDE as isize - 1) {
-            for x in (px as isize - reach).max(0)..=(px as isize + reach).min(SIDE as isize - 1) {
-                let (dx, dy) = (x as f64 - px, y as f64 - py);
-                let u = (dx * o.cos() + dy * o.sin()) / aspect;
-                let w = -dx * o.sin() + dy * o.cos();
-                let d = (u * u + w * w).sqrt();
-                let v = b * (1.0 - smoothstep(r - 0.6, r + 0.6, d));
-                let cell = &mut img[[y as usize, x as usize]];
-                *cell = cell.max(*cell + v);
-            }
-        }
+        add_speck(img, (px, py), r, aspect, o, b);
     }
 }
 
@@ -387,9 +477,10 @@ fn quantize(img: &Array2<f64>, step: u16) -> Array2<u16> {
 /// Generate one pair (baseline, abnormality) for abnormality label 1..=4.
 fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16>, Array2<u16>) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let p = draw_patient(&mut rng);
+    let p = draw_patient(&mut rng, cfg);
     let (field, field2) = power_law_fields(&mut rng, p.beta, sy);
-    let base = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + p.sd * field[y * SIDE + x]);
+    let mut base =
+        Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + p.sd * field[y * SIDE + x]);
     // Abnormality patches are cut around dense lesions: more varied tissue than the baselines.
     let sd2 = p.sd * rng.gen_range(1.15..1.45);
     let mut abn = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + sd2 * field2[y * SIDE + x]);
@@ -400,6 +491,15 @@ fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16
         malignant
     };
     let is_mass = label <= 2;
+    let hard = if rng.gen_bool(cfg.hard_cases.clamp(0.0, 1.0)) {
+        if rng.gen_bool(0.5) {
+            Hard::Faint
+        } else {
+            Hard::Mixed
+        }
+    } else {
+        Hard::No
+    };
     // Crop side in original pixels: small crops are magnified (and blocky), large ones shrunk.
     let crop: f64 = if is_mass {
         (rng.gen_range(90f64..320.0).ln()).exp()
@@ -407,10 +507,14 @@ fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16
         rng.gen_range(60f64..260.0)
     };
     let scale = (150.0 / crop).sqrt().clamp(0.6, 1.6);
+    if p.speckled {
+        add_scattered_specks(&mut base, &mut rng, &p);
+        add_scattered_specks(&mut abn, &mut rng, &p);
+    }
     if is_mass {
-        add_mass(&mut abn, &mut rng, look, scale, &p);
+        add_mass(&mut abn, &mut rng, look, scale, &p, hard);
     } else {
-        add_calcifications(&mut abn, &mut rng, look, scale, &p);
+        add_calcifications(&mut abn, &mut rng, look, scale, &p, hard);
     }
     let abn = blocky(&abn, crop.round() as usize);
     (quantize(&base, p.step), quantize(&abn, p.step))
@@ -609,6 +713,46 @@ mod tests {
         }
         let beta = betas.iter().sum::<f64>() / betas.len() as f64;
         assert!((2.8..3.6).contains(&beta), "mean beta {beta}");
+    }
+
+    /// The baselines carry no information about the lesion (speckled tissue is a trait of the
+    /// patient, not of the label), while the abnormality patches do: calcification patches
+    /// have brighter specks than mass patches on average.
+    #[test]
+    fn baselines_carry_no_lesion_information() {
+        let ds = generate(&SynthConfig {
+            seed: 4,
+            scale: 0.15,
+            ..Default::default()
+        })
+        .unwrap();
+        let t = &ds.train;
+        // Brightest pixel above the patch mean, in units of the 16-bit range.
+        let peak = |r: usize| {
+            let img = t.image(r);
+            let mean = img.iter().map(|&v| v as f64).sum::<f64>() / img.len() as f64;
+            (img.iter().copied().max().unwrap_or(0) as f64 - mean) / 65535.0
+        };
+        let mean_of =
+            |rows: Vec<usize>| rows.iter().map(|&r| peak(r)).sum::<f64>() / rows.len() as f64;
+        let pairs = |calc: bool| -> Vec<usize> {
+            (0..t.n_pairs())
+                .filter(|&k| (t.labels[2 * k + 1] >= 3) == calc)
+                .collect()
+        };
+        let (mass, calc) = (pairs(false), pairs(true));
+        let base_mass = mean_of(mass.iter().map(|k| 2 * k).collect());
+        let base_calc = mean_of(calc.iter().map(|k| 2 * k).collect());
+        assert!(
+            (base_mass - base_calc).abs() < 0.01,
+            "baseline peaks {base_mass} vs {base_calc}"
+        );
+        let abn_mass = mean_of(mass.iter().map(|k| 2 * k + 1).collect());
+        let abn_calc = mean_of(calc.iter().map(|k| 2 * k + 1).collect());
+        assert!(
+            abn_calc > abn_mass + 0.02,
+            "abnormality peaks {abn_mass} vs {abn_calc}"
+        );
     }
 
     #[test]

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Helpers of scripts/bench/synth_calibration.sh (standard library only: GPU hosts may lack numpy).
+
+  baseline-copy SRC DST   the dataset in SRC with every abnormality row (odd index) replaced by
+                          its pair's baseline patch (even index); labels unchanged
+  summary OUT             test ROC AUC per case and seed, mean and range, against the targets
+                          of docs/SYNTHETIC.md (as a Markdown table)
+"""
+import json
+import os
+import sys
+
+import shutil
+import statistics
+
+FILES = [("train_tensor.npy", "train_labels.npy"), ("public_test_tensor.npy", "public_test_labels.npy")]
+
+# case -> (label, low, high): the ranges the real course data and peers reach (COURSE_DATA.md).
+TARGETS = {
+    "mass-calc": ("scratch CNN, mass vs calcification (SCRATCH_6)", 0.87, 0.95),
+    "benign-malignant": ("scratch CNN, benign vs malignant (SCRATCH_BM_V6)", 0.65, 0.78),
+    "siamese": ("Siamese, mass vs calcification (SIAMESE_5)", None, None),
+    "baseline-only": ("scratch CNN on the baseline patches alone", 0.45, 0.55),
+}
+
+
+def _npy_data_offset(raw, path):
+    """Offset of the data in a .npy file (format 1.0 or 2.0)."""
+    if raw[:6] != b"\x93NUMPY":
+        raise SystemExit(f"{path}: not a .npy file")
+    if raw[6] == 1:
+        return 10 + int.from_bytes(raw[8:10], "little")
+    return 12 + int.from_bytes(raw[8:12], "little")
+
+
+def baseline_copy(src, dst):
+    os.makedirs(dst, exist_ok=True)
+    row = 150 * 150 * 2  # one uint16 patch
+    for img, lab in FILES:
+        path = os.path.join(src, img)
+        with open(path, "rb") as f:
+            raw = bytearray(f.read())
+        off = _npy_data_offset(raw, path)
+        n = (len(raw) - off) // row
+        for k in range(0, n - 1, 2):
+            a = off + k * row
+            raw[a + row:a + 2 * row] = raw[a:a + row]
+        for name, write in ((img, lambda t: open(t, "wb").write(raw)),
+                            (lab, lambda t: shutil.copyfile(os.path.join(src, lab), t))):
+            tmp = os.path.join(dst, name + ".tmp")
+            write(tmp)
+            os.replace(tmp, os.path.join(dst, name))
+
+
+def summary(out):
+    runs = os.path.join(out, "runs")
+    aucs = {}
+    for seed in sorted(os.listdir(runs)):
+        d = os.path.join(runs, seed)
+        if not os.path.isdir(d):
+            continue
+        for case in os.listdir(d):
+            m = os.path.join(d, case, "metrics.json")
+            if os.path.isfile(m):
+                with open(m) as f:
+                    t = json.load(f).get("test") or {}
+                auc = t.get("roc_auc")
+                if auc is not None:
+                    aucs.setdefault(case, []).append((seed, float(auc)))
+    rows = ["| case | seeds | test AUC per seed | mean | range | target |", "|---|---|---|---|---|---|"]
+    for case, (label, lo, hi) in TARGETS.items():
+        v = aucs.get(case, [])
+        if not v:
+            continue
+        a = [x for _, x in v]
+        mean = statistics.mean(a)
+        target = f"{lo:.2f}-{hi:.2f}" if lo is not None else "≥ mass vs calcification"
+        ok = ""
+        if lo is not None:
+            ok = " (in range)" if lo <= mean <= hi else " (OUT of range)"
+        elif "mass-calc" in aucs:
+            mc = statistics.mean([x for _, x in aucs["mass-calc"]])
+            ok = " (met)" if mean >= mc else f" (NOT met: single image {mc:.3f})"
+        per = ", ".join(f"{x:.3f}" for _, x in v)
+        rows.append(f"| {label} | {' '.join(s for s, _ in v)} | {per} | {mean:.3f} | "
+                    f"{min(a):.3f}-{max(a):.3f} | {target}{ok} |")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "baseline-copy":
+        baseline_copy(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "summary":
+        summary(sys.argv[2])
+    else:
+        sys.exit(__doc__)
