@@ -166,7 +166,26 @@ fn train_writes_a_complete_consistent_run() {
         saved.config.seed,
     )
     .unwrap();
-    assert_eq!(serde_json::to_value(&again).unwrap(), m);
+    let again = serde_json::to_value(&again).unwrap();
+    for k in ["task", "validation", "test"] {
+        assert_eq!(again[k], m[k], "{k}");
+    }
+    // Each set's F2 comes with the F2 of calling every case positive at its prevalence, and
+    // the file names the threshold policy (mass-calc: a fixed 0.5) and what it did.
+    for set in ["validation", "test"] {
+        let cm = &m[set]["confusion_matrix"];
+        let count = |r: usize, c: usize| cm[r][c].as_f64().unwrap();
+        let p =
+            (count(1, 0) + count(1, 1)) / (count(0, 0) + count(0, 1) + count(1, 0) + count(1, 1));
+        let trivial = m[set]["f2_trivial"].as_f64().unwrap();
+        assert!((trivial - 5.0 * p / (4.0 * p + 1.0)).abs() < 1e-12, "{set}");
+    }
+    assert_eq!(m["threshold_policy"]["setting"], "0.5");
+    assert_eq!(m["threshold_policy"]["outcome"], "fixed");
+    assert!(
+        m.get("weights").is_none(),
+        "a scratch run records no backbone weights"
+    );
     // `mammo evaluate` rewrites the same metrics.
     let before = std::fs::read(run.join("metrics.json")).unwrap();
     common::run_ok(common::mammo().args(["evaluate", "--run"]).arg(&run));

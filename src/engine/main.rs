@@ -38,6 +38,15 @@ enum Cmd {
         /// Fraction of the course's size (0.1 = a tenth, same proportions).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
+        /// Calibration: share of lesions drawn with the other severity's look (docs/SYNTHETIC.md).
+        #[arg(long, default_value_t = mammo::synth::ATYPICAL)]
+        atypical: f64,
+        /// Calibration: share of hard mass/calcification cases (docs/SYNTHETIC.md).
+        #[arg(long, default_value_t = mammo::synth::HARD_CASES)]
+        hard_cases: f64,
+        /// Calibration: share of patients with speckled tissue (docs/SYNTHETIC.md).
+        #[arg(long, default_value_t = mammo::synth::SPECKLED)]
+        speckled: f64,
     },
     /// Check a dataset and print per-label and per-task counts and pixel statistics.
     Inspect {
@@ -332,8 +341,11 @@ struct TrainArgs {
     /// Stop after this many epochs without improvement (best weights are kept in any case).
     #[arg(long)]
     patience: Option<usize>,
-    /// Decision threshold: f2 (maximise F2 on validation) or a number.
-    #[arg(long)]
+    /// Decision threshold, chosen on validation: f2@spec0.5 (the benign-malignant default:
+    /// maximise F2 among thresholds with specificity >= 0.5; any minimum in [0, 1]), f2
+    /// (maximise F2 unconstrained: may call every case malignant), or a fixed number in [0, 1]
+    /// (the default for the other tasks: 0.5).
+    #[arg(long, value_name = "f2@specX|f2|NUMBER")]
     threshold: Option<String>,
     /// Convolutions in NHWC layout (speed only; scratch and Siamese models). The default;
     /// kept so that scripts passing it keep working.
@@ -485,6 +497,9 @@ fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Re
             "--tta predicts again: give --data DIR",
         ));
     }
+    // The backbone weights the run was trained with, as recorded; else (a run saved before they
+    // were recorded) those of the model loaded now for --data.
+    let mut weights = mammo::evaluate::read_weights(&run_dir)?;
     let preds = match data {
         Some(d) => {
             let ds = Dataset::load(&d)?;
@@ -494,6 +509,9 @@ fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Re
                 .model
                 .take()
                 .ok_or_else(|| mammo::Error::Other("model not loaded".into()))?;
+            if weights.is_none() {
+                weights = mammo::run::model_weights(&model)?;
+            }
             let t = mammo::train::Trained {
                 config: run.config.clone(),
                 model,
@@ -507,7 +525,14 @@ fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Re
     };
     let m =
         mammo::evaluate::metrics_from_predictions(&preds, run.config.threshold, run.config.seed)?;
-    mammo::evaluate::write_run(&run_dir, &run.config, run.history.as_ref(), &preds, &m)?;
+    mammo::evaluate::write_run(
+        &run_dir,
+        &run.config,
+        run.history.as_ref(),
+        &preds,
+        &m,
+        weights.as_ref(),
+    )?;
     run.metrics = m;
     run.predictions = preds;
     println!("{}", run.report());
@@ -535,7 +560,7 @@ fn cmd_ensemble(runs: Vec<PathBuf>, out: PathBuf, force: bool) -> mammo::Result<
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "ensemble".into());
-    mammo::evaluate::write_run(&out, &cfg, None, &avg, &m)?;
+    mammo::evaluate::write_run(&out, &cfg, None, &avg, &m, None)?;
     let members: Vec<String> = runs.iter().map(|r| r.display().to_string()).collect();
     write_json(
         &out.join("ensemble.json"),
@@ -748,14 +773,32 @@ fn cmd_summary(
 fn run(cli: Cli) -> mammo::Result<()> {
     match cli.cmd {
         Cmd::Doctor { json } => doctor(json),
-        Cmd::Synth { out, seed, scale } => {
+        Cmd::Synth {
+            out,
+            seed,
+            scale,
+            atypical,
+            hard_cases,
+            speckled,
+        } => {
             let t0 = std::time::Instant::now();
+            for (name, v) in [
+                ("atypical", atypical),
+                ("hard-cases", hard_cases),
+                ("speckled", speckled),
+            ] {
+                if !(0.0..=1.0).contains(&v) {
+                    return mammo::error::invalid(name, format!("{v} must be in [0, 1]"));
+                }
+            }
             let ds = mammo::synth::write(
                 &out,
                 &SynthConfig {
                     seed,
                     scale,
-                    ..Default::default()
+                    atypical,
+                    hard_cases,
+                    speckled,
                 },
             )?;
             let test = ds.test.as_ref().map(|t| t.n_pairs()).unwrap_or(0);

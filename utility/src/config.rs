@@ -102,36 +102,125 @@ impl OptimizerKind {
     }
 }
 
+/// The smallest validation specificity (share of benign cases called benign) the default
+/// benign/malignant policy accepts: [`ThresholdPolicy::MaxF2MinSpecificity`] with this value.
+pub const DEFAULT_MIN_SPECIFICITY: f64 = 0.5;
+
 /// How the decision threshold of a binary task is chosen, always on the validation set.
+///
+/// Spelled in settings and on the command line (`--threshold`) as [`ThresholdPolicy::setting`]
+/// gives it: a number (`0.5`), `f2` (or `max-f2`), or `f2@spec0.5`. In `config.json` (serde):
+/// `{"fixed": 0.5}`, `"max-f2"`, `{"max-f2-min-specificity": 0.5}`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ThresholdPolicy {
     /// A fixed threshold (0.5 by default).
     Fixed(f64),
-    /// The threshold that maximises F2 on validation (recall counts twice as much as precision).
+    /// The threshold that maximises F2 on validation (recall counts twice as much as precision),
+    /// unconstrained. Where the classes are hard to separate it often ends at the lowest score:
+    /// every case called positive (malignant), whose F2 is the trivial `5p / (4p + 1)` at
+    /// prevalence `p` ([`crate::metrics::f2_all_positive`]). The default before
+    /// [`ThresholdPolicy::MaxF2MinSpecificity`]; configurations saved with it keep it.
     MaxF2,
+    /// The threshold that maximises F2 on validation among those whose validation specificity
+    /// is at least this minimum (in [0, 1]), so that it cannot silently become "everything
+    /// malignant". When no threshold reaches the minimum, the fallback is the threshold with the
+    /// highest specificity any threshold reaches, and among those the best F2
+    /// ([`crate::metrics::best_threshold_min_specificity`]); the run's `metrics.json` says
+    /// which happened (`threshold_policy.outcome`). The benign/malignant default, with
+    /// [`DEFAULT_MIN_SPECIFICITY`].
+    MaxF2MinSpecificity(f64),
 }
 
 impl ThresholdPolicy {
-    /// F2 for benign/malignant (a missed cancer costs most), 0.5 otherwise.
+    /// F2 with validation specificity >= [`DEFAULT_MIN_SPECIFICITY`] for benign/malignant (a
+    /// missed cancer costs most, but calling every case malignant is no model), 0.5 otherwise.
     pub fn default_for(task: Task) -> ThresholdPolicy {
         if task == Task::BenignMalignant {
-            ThresholdPolicy::MaxF2
+            ThresholdPolicy::MaxF2MinSpecificity(DEFAULT_MIN_SPECIFICITY)
         } else {
             ThresholdPolicy::Fixed(0.5)
         }
     }
+
+    /// From a setting: a number in [0, 1] (fixed), `f2` or `max-f2` (unconstrained maximum F2),
+    /// `f2@specX` (maximum F2 with validation specificity >= X, X in [0, 1]; also written
+    /// `f2@spec=X`, `max-f2@specX`, `f2@specificityX`).
     pub fn parse(s: &str) -> Result<ThresholdPolicy> {
-        match s.trim() {
-            "f2" | "max-f2" => Ok(ThresholdPolicy::MaxF2),
-            v => match v.parse::<f64>() {
-                Ok(t) if (0.0..=1.0).contains(&t) => Ok(ThresholdPolicy::Fixed(t)),
-                _ => Err(Error::invalid(
-                    "threshold",
-                    format!("'{v}': expected f2 or a number in [0, 1]"),
-                )),
-            },
+        let v = s.trim().to_ascii_lowercase();
+        let bad = |why: &str| {
+            Error::invalid(
+                "threshold",
+                format!("'{}': {why}; expected a number in [0, 1], f2 (max F2) or f2@spec0.5 (max F2 with validation specificity >= 0.5)", s.trim()),
+            )
+        };
+        if v == "f2" || v == "max-f2" {
+            return Ok(ThresholdPolicy::MaxF2);
         }
+        if let Some((head, tail)) = v.split_once('@') {
+            if head != "f2" && head != "max-f2" {
+                return Err(bad("unknown policy"));
+            }
+            let num = tail
+                .strip_prefix("specificity")
+                .or_else(|| tail.strip_prefix("spec"))
+                .ok_or_else(|| bad("after '@' comes specX"))?;
+            let num = num.strip_prefix('=').unwrap_or(num);
+            return match num.parse::<f64>() {
+                Ok(m) if (0.0..=1.0).contains(&m) => Ok(ThresholdPolicy::MaxF2MinSpecificity(m)),
+                _ => Err(bad("the minimum specificity must be a number in [0, 1]")),
+            };
+        }
+        match v.parse::<f64>() {
+            Ok(t) if (0.0..=1.0).contains(&t) => Ok(ThresholdPolicy::Fixed(t)),
+            _ => Err(bad("not a threshold policy")),
+        }
+    }
+
+    /// The policy as a setting, the way [`ThresholdPolicy::parse`] reads it back: `0.5`, `f2`,
+    /// `f2@spec0.5`.
+    pub fn setting(&self) -> String {
+        match self {
+            ThresholdPolicy::Fixed(t) => format!("{t}"),
+            ThresholdPolicy::MaxF2 => "f2".into(),
+            ThresholdPolicy::MaxF2MinSpecificity(m) => format!("f2@spec{m}"),
+        }
+    }
+
+    /// The policy in words, for reports and `metrics.json`.
+    pub fn name(&self) -> String {
+        match self {
+            ThresholdPolicy::Fixed(t) => format!("fixed threshold {t}"),
+            ThresholdPolicy::MaxF2 => {
+                "max F2 on validation, unconstrained (may call every case positive)".into()
+            }
+            ThresholdPolicy::MaxF2MinSpecificity(m) => {
+                format!("max F2 on validation with specificity >= {m}")
+            }
+        }
+    }
+
+    /// Whether the values are in range (parse checks text; this checks values set in code).
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            ThresholdPolicy::Fixed(t) if !(0.0..=1.0).contains(&t) => crate::error::invalid(
+                "threshold",
+                format!("fixed threshold {t} must be in [0, 1]"),
+            ),
+            ThresholdPolicy::MaxF2MinSpecificity(m) if !(0.0..=1.0).contains(&m) => {
+                crate::error::invalid(
+                    "threshold",
+                    format!("minimum specificity {m} must be in [0, 1]"),
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Display for ThresholdPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.setting())
     }
 }
 
@@ -346,6 +435,7 @@ impl TrainConfig {
                 return crate::error::invalid("contrast", format!("{f} must be >= 0"));
             }
         }
+        self.threshold.validate()?;
         Ok(())
     }
 
@@ -702,6 +792,105 @@ mod tests {
             let e = c.resolved().unwrap_err().to_string();
             assert!(e.contains("cuda:7"), "{e}");
         }
+    }
+
+    #[test]
+    fn threshold_policies_parse_print_and_survive_json() {
+        use ThresholdPolicy::*;
+        let cases = [
+            ("f2", MaxF2),
+            ("max-f2", MaxF2),
+            (" F2 ", MaxF2),
+            ("f2@spec0.5", MaxF2MinSpecificity(0.5)),
+            ("f2@spec=0.7", MaxF2MinSpecificity(0.7)),
+            ("max-f2@specificity0.25", MaxF2MinSpecificity(0.25)),
+            ("f2@spec1", MaxF2MinSpecificity(1.0)),
+            ("0.5", Fixed(0.5)),
+            ("0", Fixed(0.0)),
+        ];
+        for (text, want) in cases {
+            let p = ThresholdPolicy::parse(text).unwrap();
+            assert_eq!(p, want, "{text}");
+            // The setting reads back as the same policy.
+            assert_eq!(ThresholdPolicy::parse(&p.setting()).unwrap(), p);
+            let j = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<ThresholdPolicy>(&j).unwrap(), p);
+        }
+        assert_eq!(MaxF2MinSpecificity(0.5).setting(), "f2@spec0.5");
+        assert_eq!(MaxF2MinSpecificity(0.5).to_string(), "f2@spec0.5");
+        assert_eq!(MaxF2.setting(), "f2");
+        assert_eq!(Fixed(0.5).setting(), "0.5");
+        assert!(MaxF2MinSpecificity(0.5)
+            .name()
+            .contains("specificity >= 0.5"));
+        assert!(MaxF2.name().contains("unconstrained"));
+        // config.json spellings: the old ones unchanged, the new one beside them.
+        assert_eq!(serde_json::to_string(&MaxF2).unwrap(), r#""max-f2""#);
+        assert_eq!(
+            serde_json::to_string(&Fixed(0.5)).unwrap(),
+            r#"{"fixed":0.5}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&MaxF2MinSpecificity(0.5)).unwrap(),
+            r#"{"max-f2-min-specificity":0.5}"#
+        );
+        for bad in [
+            "f3",
+            "f2@spec",
+            "f2@spec1.5",
+            "f2@spec-0.1",
+            "f2@0.5",
+            "f1@spec0.5",
+            "1.2",
+        ] {
+            let e = ThresholdPolicy::parse(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("threshold") && e.contains("f2@spec0.5"),
+                "{bad}: {e}"
+            );
+        }
+        let mut c = TrainConfig::new(Task::BenignMalignant, ModelKind::Scratch, Profile::Smoke);
+        c.threshold = MaxF2MinSpecificity(f64::NAN);
+        assert!(c.validate().is_err());
+        c.threshold = Fixed(2.0);
+        assert!(c.validate().is_err());
+        c.set("threshold", "f2@spec0.6").unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.threshold, MaxF2MinSpecificity(0.6));
+    }
+
+    #[test]
+    fn benign_malignant_defaults_to_constrained_f2_and_old_configs_keep_max_f2() {
+        let new = TrainConfig::new(Task::BenignMalignant, ModelKind::Scratch, Profile::Smoke);
+        assert_eq!(
+            new.threshold,
+            ThresholdPolicy::MaxF2MinSpecificity(DEFAULT_MIN_SPECIFICITY)
+        );
+        assert_eq!(
+            ThresholdPolicy::default_for(Task::MassCalc),
+            ThresholdPolicy::Fixed(0.5)
+        );
+        // A config.json written before the new policy, as saved: "threshold": "max-f2".
+        let mut j = serde_json::to_value(new.resolved().unwrap()).unwrap();
+        j["threshold"] = serde_json::json!("max-f2");
+        let text = serde_json::to_string_pretty(&j).unwrap();
+        assert!(text.contains(r#""threshold": "max-f2""#), "{text}");
+        let old: TrainConfig = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            old.threshold,
+            ThresholdPolicy::MaxF2,
+            "old runs keep their policy"
+        );
+        // So a new default configuration is not that run (its threshold would be chosen
+        // otherwise) ...
+        assert!(!new.matches_saved(&old));
+        // ... while one asking for the old policy is, and equal configurations still match.
+        let mut asks_old = new.clone();
+        asks_old.set("threshold", "f2").unwrap();
+        assert!(asks_old.matches_saved(&old));
+        let saved_new: TrainConfig =
+            serde_json::from_value(serde_json::to_value(new.resolved().unwrap()).unwrap()).unwrap();
+        assert!(new.matches_saved(&saved_new));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::config::{ThresholdPolicy, TrainConfig};
 use crate::error::{Error, Result};
 use crate::metrics;
+use crate::pretrained::WeightsRecord;
 use crate::tasks::Task;
 use crate::train::{predicted_labels, prob_loss, History, Trained};
 use std::path::Path;
@@ -43,7 +44,12 @@ pub struct Intervals {
 }
 
 /// Metrics of one set (validation or test).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+///
+/// In `metrics.json` a binary set also has `specificity` and `f2_trivial` (the F2 of calling
+/// every case positive at this set's prevalence, [`SetMetrics::f2_trivial`]): both follow from
+/// the confusion matrix, so they are computed, not stored, and runs saved before they were
+/// written have them too.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct SetMetrics {
     pub n: usize,
     /// Binary tasks: the threshold chosen on validation (positive when probability >= it).
@@ -65,6 +71,66 @@ pub struct SetMetrics {
     pub note: Option<String>,
 }
 
+impl SetMetrics {
+    /// Binary tasks: `[[TN, FP], [FN, TP]]` as counts; `None` for the 4-class task.
+    fn binary_counts(&self) -> Option<[[usize; 2]; 2]> {
+        match self.confusion_matrix.as_slice() {
+            [a, b] if a.len() == 2 && b.len() == 2 => Some([[a[0], a[1]], [b[0], b[1]]]),
+            _ => None,
+        }
+    }
+
+    /// Binary tasks: the share of positive (class 1, e.g. malignant) cases in the set.
+    pub fn prevalence(&self) -> Option<f64> {
+        let [[tn, fp], [fn_, tp]] = self.binary_counts()?;
+        let n = tn + fp + fn_ + tp;
+        (n > 0).then(|| (fn_ + tp) as f64 / n as f64)
+    }
+
+    /// Binary tasks: F2 of the trivial rule "every case positive" ("everything malignant") at
+    /// this set's prevalence `p`: `5p / (4p + 1)` (precision `p`, recall 1). An F2 at or below
+    /// it says the threshold separates nothing. `None` for the 4-class task.
+    pub fn f2_trivial(&self) -> Option<f64> {
+        crate::metrics::f2_all_positive(self.prevalence()?).ok()
+    }
+
+    /// Binary tasks: specificity `TN / (TN + FP)` at the threshold (the share of negative,
+    /// e.g. benign, cases called negative); `None` for the 4-class task or without negatives.
+    pub fn specificity(&self) -> Option<f64> {
+        let [[tn, fp], _] = self.binary_counts()?;
+        (tn + fp > 0).then(|| tn as f64 / (tn + fp) as f64)
+    }
+}
+
+impl serde::Serialize for SetMetrics {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let binary = self.binary_counts().is_some();
+        let n_fields = 10 + usize::from(binary) * 2 + usize::from(self.note.is_some());
+        let mut st = s.serialize_struct("SetMetrics", n_fields)?;
+        st.serialize_field("n", &self.n)?;
+        st.serialize_field("threshold", &self.threshold)?;
+        st.serialize_field("accuracy", &self.accuracy)?;
+        st.serialize_field("precision", &self.precision)?;
+        st.serialize_field("recall", &self.recall)?;
+        if binary {
+            st.serialize_field("specificity", &self.specificity())?;
+        }
+        st.serialize_field("f2", &self.f2)?;
+        if binary {
+            st.serialize_field("f2_trivial", &self.f2_trivial())?;
+        }
+        st.serialize_field("roc_auc", &self.roc_auc)?;
+        st.serialize_field("loss", &self.loss)?;
+        st.serialize_field("confusion_matrix", &self.confusion_matrix)?;
+        st.serialize_field("ci", &self.ci)?;
+        if let Some(note) = &self.note {
+            st.serialize_field("note", note)?;
+        }
+        st.end()
+    }
+}
+
 /// Metrics of a run: validation and (when the dataset has one) test.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunMetrics {
@@ -73,11 +139,109 @@ pub struct RunMetrics {
     pub test: Option<SetMetrics>,
 }
 
-/// Choose the threshold on validation predictions.
+/// Choose the threshold on validation predictions (see [`ThresholdPolicy`]).
 pub fn choose_threshold(policy: ThresholdPolicy, labels: &[u8], probs: &[f64]) -> Result<f64> {
     match policy {
         ThresholdPolicy::Fixed(t) => Ok(t),
         ThresholdPolicy::MaxF2 => metrics::best_threshold(labels, probs, 2.0),
+        ThresholdPolicy::MaxF2MinSpecificity(m) => {
+            metrics::best_threshold_min_specificity(labels, probs, 2.0, m).map(|c| c.threshold)
+        }
+    }
+}
+
+/// What a threshold policy did on a run's validation set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThresholdOutcome {
+    /// A fixed threshold, applied as given.
+    Fixed,
+    /// The unconstrained maximum of F2 (old `max-f2` policy).
+    Unconstrained,
+    /// The maximum of F2 among thresholds with the minimum validation specificity.
+    ConstraintMet,
+    /// No threshold reached the minimum specificity: the highest specificity reached, best F2
+    /// among those.
+    Fallback,
+    /// 4-class task: the most probable class, no threshold.
+    Argmax,
+}
+
+/// How a run's threshold was chosen, as `metrics.json` records it (`threshold_policy`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThresholdChoice {
+    /// The policy as a setting (`f2@spec0.5`, `f2`, `0.5`; what `--threshold` takes).
+    pub setting: String,
+    /// The policy in words.
+    pub name: String,
+    /// What it did on validation.
+    pub outcome: ThresholdOutcome,
+    /// The threshold chosen (`None` for the 4-class task).
+    pub threshold: Option<f64>,
+    /// Validation specificity at that threshold (binary tasks with benign cases).
+    pub validation_specificity: Option<f64>,
+    /// The outcome in words.
+    pub note: String,
+}
+
+impl ThresholdChoice {
+    /// Short form for tables: the setting, with ` (fallback)` when the policy fell back.
+    pub fn label(&self) -> String {
+        match self.outcome {
+            ThresholdOutcome::Fallback => format!("{} (fallback)", self.setting),
+            ThresholdOutcome::Argmax => "argmax".into(),
+            _ => self.setting.clone(),
+        }
+    }
+}
+
+/// How `policy` chose the threshold of a run whose validation metrics are `validation`. The
+/// outcome follows from the validation confusion matrix: the constrained policy meets its
+/// minimum exactly when some threshold does, so the threshold it picked has validation
+/// specificity >= the minimum unless it fell back (this also describes runs saved before the
+/// choice was recorded).
+pub fn threshold_choice(
+    policy: ThresholdPolicy,
+    task: Task,
+    validation: &SetMetrics,
+) -> ThresholdChoice {
+    let spec = validation.specificity();
+    let (outcome, note) = if task.n_classes() != 2 {
+        (
+            ThresholdOutcome::Argmax,
+            "4-class task: the most probable class, no threshold".to_string(),
+        )
+    } else {
+        let thr = validation
+            .threshold
+            .map_or_else(|| "?".to_string(), |t| format!("{t:.3}"));
+        let at = spec.map_or_else(String::new, |s| format!(", validation specificity {s:.3}"));
+        match policy {
+            ThresholdPolicy::Fixed(_) => (ThresholdOutcome::Fixed, format!("threshold {thr}{at}")),
+            ThresholdPolicy::MaxF2 => (
+                ThresholdOutcome::Unconstrained,
+                format!("threshold {thr} maximises validation F2{at}"),
+            ),
+            // No benign case in validation: no false positive to make, the minimum holds.
+            ThresholdPolicy::MaxF2MinSpecificity(m) if spec.is_none_or(|s| s >= m) => (
+                ThresholdOutcome::ConstraintMet,
+                format!("threshold {thr} maximises validation F2 among thresholds with specificity >= {m}{at}"),
+            ),
+            ThresholdPolicy::MaxF2MinSpecificity(m) => (
+                ThresholdOutcome::Fallback,
+                format!(
+                    "FALLBACK: no threshold reaches validation specificity {m}; threshold {thr} has the highest reached{at}, and the best F2 at it"
+                ),
+            ),
+        }
+    };
+    ThresholdChoice {
+        setting: policy.setting(),
+        name: policy.name(),
+        outcome,
+        threshold: validation.threshold,
+        validation_specificity: spec,
+        note,
     }
 }
 
@@ -402,15 +566,43 @@ pub fn read_config(dir: &Path) -> Result<TrainConfig> {
         .map_err(|e| Error::bad_file(&cfg_path, format!("not a mammo run config: {e}")))
 }
 
+/// `metrics.json`: the run's metrics, then how its threshold was chosen and (pretrained models)
+/// which backbone weights it used.
+#[derive(serde::Serialize)]
+struct MetricsFile<'a> {
+    #[serde(flatten)]
+    metrics: &'a RunMetrics,
+    threshold_policy: ThresholdChoice,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weights: Option<&'a WeightsRecord>,
+}
+
+/// The text of a run's `metrics.json`: `task`, `validation`, `test` ([`RunMetrics`]), then
+/// `threshold_policy` ([`threshold_choice`] of `cfg.threshold`) and, when given, `weights`.
+pub fn metrics_json(
+    cfg: &TrainConfig,
+    m: &RunMetrics,
+    weights: Option<&WeightsRecord>,
+) -> Result<String> {
+    serde_json::to_string_pretty(&MetricsFile {
+        metrics: m,
+        threshold_policy: threshold_choice(cfg.threshold, m.task, &m.validation),
+        weights,
+    })
+    .map_err(json_err)
+}
+
 /// Write a run's files into `dir` (each atomically): config.json, history.csv, predictions.csv,
-/// and last metrics.json, whose presence marks a complete run (the weights are written during
-/// training).
+/// and last metrics.json ([`metrics_json`]), whose presence marks a complete run (the weights
+/// are written during training). `weights`: the backbone weights a pretrained run used
+/// (`None` for the scratch and Siamese models and ensembles).
 pub fn write_run(
     dir: &Path,
     cfg: &TrainConfig,
     history: Option<&History>,
     preds: &Predictions,
     m: &RunMetrics,
+    weights: Option<&WeightsRecord>,
 ) -> Result<()> {
     write_config(dir, cfg)?;
     if let Some(h) = history {
@@ -419,10 +611,26 @@ pub fn write_run(
     crate::fsx::write_bytes_atomic(dir.join("predictions.csv"), preds.to_csv().as_bytes())?;
     crate::fsx::write_bytes_atomic(
         dir.join("metrics.json"),
-        serde_json::to_string_pretty(m)
-            .map_err(json_err)?
-            .as_bytes(),
+        metrics_json(cfg, m, weights)?.as_bytes(),
     )
+}
+
+/// The backbone weights recorded in a run folder's `metrics.json` (`None` when it has none: a
+/// scratch or Siamese run, an ensemble, an unfinished run, or one saved before weights were
+/// recorded).
+pub fn read_weights(dir: &Path) -> Result<Option<WeightsRecord>> {
+    let mp = dir.join("metrics.json");
+    if !mp.exists() {
+        return Ok(None);
+    }
+    let v: serde_json::Value = serde_json::from_slice(&crate::fsx::read_bytes(&mp)?)
+        .map_err(|e| Error::bad_file(&mp, format!("unreadable metrics: {e}")))?;
+    match v.get("weights") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(w) => serde_json::from_value(w.clone())
+            .map(Some)
+            .map_err(|e| Error::bad_file(&mp, format!("unreadable weights record: {e}"))),
+    }
 }
 
 /// A saved run, read back from its folder.
@@ -576,6 +784,163 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// The collapse case of `metrics.rs` as a validation set, and a test set of prevalence 1/4
+    /// (big enough that no bootstrap interval is undefined).
+    fn collapse_run() -> Predictions {
+        let y = [1, 0, 1, 0, 1, 0, 1, 0, 1, 1];
+        let s = [0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35, 0.25, 0.15, 0.05];
+        let mut rows: Vec<(&str, usize, u8, f64)> = y
+            .iter()
+            .zip(s)
+            .enumerate()
+            .map(|(i, (&y, s))| ("validation", 2 * i + 1, y, s))
+            .collect();
+        let test = [
+            (1, 0.9),
+            (1, 0.4),
+            (0, 0.6),
+            (0, 0.3),
+            (0, 0.01),
+            (0, 0.2),
+            (0, 0.5),
+            (0, 0.1),
+        ];
+        for (i, (y, s)) in test.into_iter().enumerate() {
+            rows.push(("test", 2 * i + 1, y, s));
+        }
+        preds(&rows)
+    }
+
+    #[test]
+    fn metrics_show_f2_beside_the_everything_malignant_rule() {
+        let p = collapse_run();
+        let old = metrics_from_predictions(&p, ThresholdPolicy::MaxF2, 1).unwrap();
+        let v = &old.validation;
+        assert_eq!(v.threshold, Some(0.05));
+        // Everything malignant: F2 is exactly the trivial rule's, 5p / (4p + 1) at p = 0.6.
+        assert_eq!(v.prevalence(), Some(0.6));
+        assert!((v.f2_trivial().unwrap() - 15.0 / 17.0).abs() < 1e-15);
+        assert!((v.f2 - v.f2_trivial().unwrap()).abs() < 1e-15);
+        assert_eq!(v.specificity(), Some(0.0));
+        let c = threshold_choice(ThresholdPolicy::MaxF2, Task::BenignMalignant, v);
+        assert_eq!(c.outcome, ThresholdOutcome::Unconstrained);
+        assert_eq!(c.label(), "f2");
+
+        let policy = ThresholdPolicy::MaxF2MinSpecificity(0.5);
+        let new = metrics_from_predictions(&p, policy, 1).unwrap();
+        let v = &new.validation;
+        assert_eq!(v.threshold, Some(0.55));
+        assert_eq!(v.specificity(), Some(0.5));
+        assert!((v.f2 - 15.0 / 29.0).abs() < 1e-15);
+        let c = threshold_choice(policy, Task::BenignMalignant, v);
+        assert_eq!(c.outcome, ThresholdOutcome::ConstraintMet);
+        assert_eq!(
+            (c.setting.as_str(), c.label()),
+            ("f2@spec0.5", "f2@spec0.5".into())
+        );
+        assert_eq!(c.validation_specificity, Some(0.5));
+        // The test set (2 malignant in 8) at 0.55: tp 1, fp 1, fn 1 -> F2 = 5 / (8 + 2) = 0.5,
+        // below the trivial rule's there: p = 1/4 -> 5/4 / 2 = 0.625.
+        let t = new.test.as_ref().unwrap();
+        assert!((t.f2 - 0.5).abs() < 1e-15);
+        assert!((t.f2_trivial().unwrap() - 0.625).abs() < 1e-15);
+        assert_eq!(t.specificity(), Some(5.0 / 6.0));
+        // metrics.json has both, per set, and names the policy.
+        let cfg = {
+            let mut c = TrainConfig::new(
+                Task::BenignMalignant,
+                crate::config::ModelKind::Scratch,
+                crate::profile::Profile::Smoke,
+            );
+            c.threshold = policy;
+            c
+        };
+        let j: serde_json::Value =
+            serde_json::from_str(&metrics_json(&cfg, &new, None).unwrap()).unwrap();
+        assert!((j["test"]["f2_trivial"].as_f64().unwrap() - 0.625).abs() < 1e-15);
+        assert_eq!(j["validation"]["specificity"], 0.5);
+        assert_eq!(j["threshold_policy"]["setting"], "f2@spec0.5");
+        assert_eq!(j["threshold_policy"]["outcome"], "constraint-met");
+        assert!(j["threshold_policy"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("specificity >= 0.5"));
+        assert!(j.get("weights").is_none(), "no weights for a scratch run");
+        // And it loads back as the metrics it was written from.
+        let back: RunMetrics = serde_json::from_value(j).unwrap();
+        assert_eq!(back, new);
+    }
+
+    #[test]
+    fn a_policy_that_falls_back_says_so() {
+        let p = preds(&[
+            ("validation", 1, 0, 0.9),
+            ("validation", 3, 0, 0.9),
+            ("validation", 5, 1, 0.8),
+            ("validation", 7, 1, 0.7),
+            ("validation", 9, 0, 0.1),
+        ]);
+        let policy = ThresholdPolicy::MaxF2MinSpecificity(0.5);
+        let m = metrics_from_predictions(&p, policy, 1).unwrap();
+        assert_eq!(m.validation.threshold, Some(0.7));
+        let c = threshold_choice(policy, Task::BenignMalignant, &m.validation);
+        assert_eq!(c.outcome, ThresholdOutcome::Fallback);
+        assert_eq!(c.label(), "f2@spec0.5 (fallback)");
+        assert!(c.note.contains("FALLBACK"), "{}", c.note);
+        // The 4-class task has no threshold, and no trivial F2.
+        let four = SetMetrics {
+            confusion_matrix: vec![vec![1, 0, 0, 0]; 4],
+            threshold: None,
+            ..m.validation.clone()
+        };
+        assert_eq!(four.f2_trivial(), None);
+        let j = serde_json::to_value(&four).unwrap();
+        assert!(j.get("f2_trivial").is_none() && j.get("specificity").is_none());
+        let c = threshold_choice(ThresholdPolicy::Fixed(0.5), Task::FourClass, &four);
+        assert_eq!(c.outcome, ThresholdOutcome::Argmax);
+    }
+
+    #[test]
+    fn metrics_saved_before_f2_trivial_and_weights_still_load() {
+        let m = metrics_from_predictions(&collapse_run(), ThresholdPolicy::MaxF2, 1).unwrap();
+        let mut j = serde_json::to_value(&m).unwrap();
+        for set in ["validation", "test"] {
+            let o = j[set].as_object_mut().unwrap();
+            assert!(o.remove("f2_trivial").is_some() && o.remove("specificity").is_some());
+        }
+        let old: RunMetrics = serde_json::from_value(j).unwrap();
+        assert_eq!(old, m);
+        // The trivial F2 of an old run follows from its confusion matrix.
+        assert!((old.validation.f2_trivial().unwrap() - 15.0 / 17.0).abs() < 1e-15);
+        // read_weights: none recorded (old run, scratch run, no metrics.json), or the record.
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_weights(dir.path()).unwrap(), None);
+        std::fs::write(
+            dir.path().join("metrics.json"),
+            serde_json::to_string(&m).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(read_weights(dir.path()).unwrap(), None);
+        let cfg = TrainConfig::new(
+            Task::BenignMalignant,
+            crate::config::ModelKind::Vgg16,
+            crate::profile::Profile::Smoke,
+        );
+        let w = WeightsRecord::File {
+            path: "data/weights/vgg16.safetensors".into(),
+            bytes: 3,
+            sha256: "ab".repeat(32),
+        };
+        std::fs::write(
+            dir.path().join("metrics.json"),
+            metrics_json(&cfg, &m, Some(&w)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(read_weights(dir.path()).unwrap(), Some(w));
+        std::fs::write(dir.path().join("metrics.json"), "{").unwrap();
+        assert!(read_weights(dir.path()).is_err());
     }
 
     #[test]

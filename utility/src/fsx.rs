@@ -52,3 +52,88 @@ pub fn read_bytes(path: impl AsRef<Path>) -> Result<Vec<u8>> {
     let path = path.as_ref();
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
+
+/// What identifies a file's content for [`sha256_cached`]: its canonical path, size and
+/// modification time.
+type FileKey = (PathBuf, u64, Option<std::time::SystemTime>);
+
+fn hash_cache() -> &'static std::sync::Mutex<std::collections::HashMap<FileKey, String>> {
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<FileKey, String>>,
+    > = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// SHA-256 of a file's content, as 64 lowercase hex digits, read in 1 MiB blocks.
+pub fn sha256_file(path: impl AsRef<Path>) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let path = path.as_ref();
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// [`sha256_file`], computed once per process for a given (canonical path, size, modification
+/// time): a weights file of hundreds of MB is hashed once, not at every run that uses it. A
+/// file changed in place (new size or time) is hashed again.
+pub fn sha256_cached(path: impl AsRef<Path>) -> Result<String> {
+    let path = path.as_ref();
+    let canonical = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let meta = std::fs::metadata(&canonical).map_err(|e| Error::io(path, e))?;
+    let key: FileKey = (canonical, meta.len(), meta.modified().ok());
+    if let Some(h) = hash_cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(h);
+    }
+    let h = sha256_file(&key.0)?;
+    if let Ok(mut c) = hash_cache().lock() {
+        c.insert(key, h.clone());
+    }
+    Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_a_small_file_is_known_and_cached_by_size_and_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.bin");
+        std::fs::write(&p, b"abc").unwrap();
+        // FIPS 180-2 test vector.
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(sha256_file(&p).unwrap(), abc);
+        assert_eq!(sha256_cached(&p).unwrap(), abc);
+        // Same path and size, new content: with the same modification time the cached hash is
+        // given (the cache trusts size and time, as make does) ...
+        let t = std::fs::metadata(&p).unwrap().modified().unwrap();
+        std::fs::write(&p, b"abd").unwrap();
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        f.set_modified(t).unwrap();
+        drop(f);
+        assert_eq!(sha256_cached(&p).unwrap(), abc);
+        // ... and a new time or size hashes again.
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        f.set_modified(t + std::time::Duration::from_secs(5))
+            .unwrap();
+        drop(f);
+        let abd = sha256_file(&p).unwrap();
+        assert_ne!(abd, abc);
+        assert_eq!(sha256_cached(&p).unwrap(), abd);
+        std::fs::write(&p, b"").unwrap();
+        assert_eq!(
+            sha256_cached(&p).unwrap(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert!(sha256_cached(dir.path().join("missing")).is_err());
+    }
+}

@@ -425,6 +425,128 @@ pub fn best_threshold(y_true: &[u8], probs: &[f64], beta: f64) -> Result<f64> {
     Ok(best.1)
 }
 
+/// F-beta of the trivial rule "every case is positive" on a set whose positive prevalence is
+/// `prevalence` (in [0, 1]): precision `p`, recall 1, so `(1 + b^2) p / (b^2 p + 1)`; 0 when
+/// `p = 0`. A threshold whose F-beta is no better than this has learned nothing that counts.
+pub fn fbeta_all_positive(prevalence: f64, beta: f64) -> Result<f64> {
+    check_beta(beta)?;
+    if !(0.0..=1.0).contains(&prevalence) {
+        return invalid(
+            "prevalence",
+            format!("must lie in [0, 1], got {prevalence}"),
+        );
+    }
+    if beta == f64::INFINITY {
+        return Ok(if prevalence > 0.0 { 1.0 } else { 0.0 });
+    }
+    let b2 = beta * beta;
+    Ok(divide((1.0 + b2) * prevalence, b2 * prevalence + 1.0))
+}
+
+/// F2 of calling every case positive ("everything malignant") at positive prevalence `p`:
+/// `5p / (4p + 1)` (e.g. 0.625 at p = 0.25, 0.746 at p = 0.37). See [`fbeta_all_positive`].
+pub fn f2_all_positive(prevalence: f64) -> Result<f64> {
+    fbeta_all_positive(prevalence, 2.0)
+}
+
+/// Specificity `TN / (TN + FP)`: the share of negative cases predicted negative (recall of
+/// class 0); 0.0 without negative cases (scikit-learn's `zero_division`).
+pub fn specificity(y_true: &[u8], y_pred: &[u8]) -> Result<f64> {
+    check_binary_pair(y_true, y_pred)?;
+    let c = Counts::of(y_true, y_pred);
+    Ok(divide(c.tn as f64, (c.tn + c.fp) as f64))
+}
+
+/// A threshold chosen by [`best_threshold_min_specificity`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ConstrainedThreshold {
+    /// The threshold (`prob >= threshold` is positive): one of the set's scores.
+    pub threshold: f64,
+    /// F-beta at that threshold.
+    pub fbeta: f64,
+    /// Specificity at that threshold (1.0 when the set has no negative case).
+    pub specificity: f64,
+    /// Whether the threshold meets the minimum specificity; `false` is the fallback.
+    pub met: bool,
+}
+
+/// The threshold that maximises F-beta among those whose specificity is at least
+/// `min_specificity`, searched over the distinct scores (like [`best_threshold`], ties broken
+/// towards the largest threshold).
+///
+/// When no score reaches the minimum (the highest-scored cases are mostly negative, or every
+/// score is the same), the fallback is the highest specificity any threshold reaches (the
+/// fewest false positives: at the highest score, and at lower scores that add only positive
+/// cases), and among those thresholds the best F-beta; `met` is then `false`. A set without a
+/// negative case meets any minimum (there is no false positive to make). Errors when the set
+/// has no positive case, on bad input, or when `min_specificity` is not in [0, 1]; never panics.
+pub fn best_threshold_min_specificity(
+    y_true: &[u8],
+    probs: &[f64],
+    beta: f64,
+    min_specificity: f64,
+) -> Result<ConstrainedThreshold> {
+    check_binary_scores(y_true, probs)?;
+    check_beta(beta)?;
+    if !(0.0..=1.0).contains(&min_specificity) {
+        return invalid(
+            "min_specificity",
+            format!("must lie in [0, 1], got {min_specificity}"),
+        );
+    }
+    let n_pos = y_true.iter().filter(|&&v| v == 1).count();
+    if n_pos == 0 {
+        return invalid(
+            "y_true",
+            format!(
+                "best threshold is undefined: the set has no positive case ({} samples of class 0)",
+                y_true.len()
+            ),
+        );
+    }
+    let n_neg = y_true.len() - n_pos;
+    let spec = |fp: usize| {
+        if n_neg == 0 {
+            1.0
+        } else {
+            (n_neg - fp) as f64 / n_neg as f64
+        }
+    };
+    let (fps, tps, thr) = clf_curve(y_true, probs);
+    let candidates: Vec<ConstrainedThreshold> = fps
+        .iter()
+        .zip(&tps)
+        .zip(&thr)
+        .map(|((&fp, &tp), &t)| {
+            let (tp, fp) = (tp as usize, fp as usize);
+            ConstrainedThreshold {
+                threshold: t,
+                fbeta: fbeta_counts(tp, tp + fp, n_pos, beta),
+                specificity: spec(fp),
+                met: spec(fp) >= min_specificity,
+            }
+        })
+        .collect();
+    // Thresholds decrease: a strictly better score is needed to move to a lower threshold.
+    let best_of = |keep: &dyn Fn(&ConstrainedThreshold) -> bool| {
+        let mut best: Option<ConstrainedThreshold> = None;
+        for c in candidates.iter().filter(|c| keep(c)) {
+            if best.is_none_or(|b| c.fbeta > b.fbeta) {
+                best = Some(*c);
+            }
+        }
+        best
+    };
+    if let Some(b) = best_of(&|c| c.met) {
+        return Ok(b);
+    }
+    // Fallback: specificity only falls as the threshold falls, so the highest one reached is
+    // the first candidate's.
+    let top = candidates.first().map_or(1.0, |c| c.specificity);
+    best_of(&|c| c.specificity >= top)
+        .ok_or_else(|| Error::invalid("scores", "no threshold candidate (empty input)".to_string()))
+}
+
 // ---- bootstrap -------------------------------------------------------------------------------
 
 /// Most resamples a bootstrap may skip (as a fraction of `n_boot`) before it gives up. A resample
@@ -752,6 +874,100 @@ mod tests {
         let s = [0.9, 0.5, 0.4, 0.2];
         assert_eq!(best_threshold(&y, &s, 1.0).unwrap(), 0.9);
         assert!(best_threshold(&[0, 0], &[0.1, 0.2], 2.0).is_err());
+    }
+
+    #[test]
+    fn metrics_trivial_f2_is_5p_over_4p_plus_1() {
+        // By hand: p = 1/4 -> 5/4 / 2 = 0.625; p = 0.6 -> 3 / 3.4 = 15/17; p = 0.37 -> 1.85 / 2.48.
+        assert!((f2_all_positive(0.25).unwrap() - 0.625).abs() < 1e-15);
+        assert!((f2_all_positive(0.6).unwrap() - 15.0 / 17.0).abs() < 1e-15);
+        assert!((f2_all_positive(0.37).unwrap() - 1.85 / 2.48).abs() < 1e-15);
+        assert_eq!(f2_all_positive(0.0).unwrap(), 0.0);
+        assert_eq!(f2_all_positive(1.0).unwrap(), 1.0);
+        // F1 at p = 1/2: 2 p / (p + 1) = 2/3; beta = inf is recall (1), beta = 0 precision (p).
+        assert!((fbeta_all_positive(0.5, 1.0).unwrap() - 2.0 / 3.0).abs() < 1e-15);
+        assert_eq!(fbeta_all_positive(0.3, f64::INFINITY).unwrap(), 1.0);
+        assert!((fbeta_all_positive(0.3, 0.0).unwrap() - 0.3).abs() < 1e-15);
+        // It is the F2 of predicting every case positive.
+        for y in [
+            vec![1u8, 0, 0, 0],
+            vec![1, 1, 1, 0, 0],
+            vec![0, 1, 1, 1, 1, 1, 0],
+        ] {
+            let p = y.iter().filter(|&&v| v == 1).count() as f64 / y.len() as f64;
+            let all = vec![1u8; y.len()];
+            assert!((f2(&y, &all).unwrap() - f2_all_positive(p).unwrap()).abs() < 1e-15);
+        }
+        assert!(f2_all_positive(1.5).is_err() && f2_all_positive(f64::NAN).is_err());
+        assert_eq!(
+            specificity(&[0, 0, 1, 0], &[0, 1, 1, 0]).unwrap(),
+            2.0 / 3.0
+        );
+    }
+
+    /// Labels by falling score: max F2 unconstrained calls everything positive.
+    const COLLAPSE_Y: [u8; 10] = [1, 0, 1, 0, 1, 0, 1, 0, 1, 1];
+    const COLLAPSE_S: [f64; 10] = [0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35, 0.25, 0.15, 0.05];
+
+    #[test]
+    fn metrics_unconstrained_max_f2_collapses_to_everything_positive() {
+        let (y, s) = (&COLLAPSE_Y, &COLLAPSE_S);
+        // Cumulative (tp, fp) down the scores and F2 = 5 tp / (4 * 6 + tp + fp):
+        // 0.55 -> (3, 2): 15/29 = 0.517, spec 2/4; 0.05 -> (6, 4): 30/34 = 15/17 = 0.882, spec 0.
+        let t = best_threshold(y, s, 2.0).unwrap();
+        assert_eq!(t, 0.05, "the lowest score: every case positive");
+        let pred = predict(s, t).unwrap();
+        assert!(pred.iter().all(|&v| v == 1));
+        let f = f2(y, &pred).unwrap();
+        assert!((f - 15.0 / 17.0).abs() < 1e-15);
+        assert!(
+            (f - f2_all_positive(0.6).unwrap()).abs() < 1e-15,
+            "F2 = trivial F2"
+        );
+        assert_eq!(specificity(y, &pred).unwrap(), 0.0);
+
+        // With specificity >= 0.5 the best F2 is at 0.55 (the constraint holds with equality).
+        let c = best_threshold_min_specificity(y, s, 2.0, 0.5).unwrap();
+        assert_eq!(c.threshold, 0.55);
+        assert!(c.met);
+        assert_eq!(c.specificity, 0.5);
+        assert!((c.fbeta - 15.0 / 29.0).abs() < 1e-15);
+        let pred = predict(s, c.threshold).unwrap();
+        assert!(specificity(y, &pred).unwrap() >= 0.5);
+        assert!((f2(y, &pred).unwrap() - c.fbeta).abs() < 1e-15);
+        // Stricter: specificity >= 0.6 leaves 0.95, 0.85, 0.75: best (2, 1) -> 10/27 at 0.75.
+        let c = best_threshold_min_specificity(y, s, 2.0, 0.6).unwrap();
+        assert_eq!((c.threshold, c.met, c.specificity), (0.75, true, 0.75));
+        assert!((c.fbeta - 10.0 / 27.0).abs() < 1e-15);
+        // A minimum of 0 is the unconstrained policy.
+        let c = best_threshold_min_specificity(y, s, 2.0, 0.0).unwrap();
+        assert_eq!((c.threshold, c.met), (0.05, true));
+    }
+
+    #[test]
+    fn metrics_min_specificity_falls_back_to_the_fewest_false_positives() {
+        // The two highest (tied) scores are benign: any threshold calls both positive, so the
+        // best specificity reached is 1/3 < 0.5. Among thresholds with 2 false positives (0.9,
+        // 0.8, 0.7), 0.7 catches both malignant cases: F2 = 10 / (8 + 4) = 5/6.
+        let y = [0, 0, 1, 1, 0];
+        let s = [0.9, 0.9, 0.8, 0.7, 0.1];
+        let c = best_threshold_min_specificity(&y, &s, 2.0, 0.5).unwrap();
+        assert_eq!(c.threshold, 0.7);
+        assert!(!c.met);
+        assert!((c.specificity - 1.0 / 3.0).abs() < 1e-15);
+        assert!((c.fbeta - 5.0 / 6.0).abs() < 1e-15);
+        // A model that gives every case the same score: one threshold, everything positive.
+        let c = best_threshold_min_specificity(&[1, 0, 0, 1], &[0.4; 4], 2.0, 0.5).unwrap();
+        assert_eq!((c.threshold, c.met, c.specificity), (0.4, false, 0.0));
+        assert!((c.fbeta - f2_all_positive(0.5).unwrap()).abs() < 1e-15);
+        // No negative case: no false positive to make, the minimum holds (as unconstrained).
+        let c = best_threshold_min_specificity(&[1, 1], &[0.9, 0.2], 2.0, 0.9).unwrap();
+        assert_eq!((c.threshold, c.met, c.specificity), (0.2, true, 1.0));
+        // Errors, not panics.
+        assert!(best_threshold_min_specificity(&[0, 0], &[0.1, 0.2], 2.0, 0.5).is_err());
+        assert!(best_threshold_min_specificity(&[0, 1], &[0.1, 0.2], 2.0, 1.5).is_err());
+        assert!(best_threshold_min_specificity(&[0, 1], &[0.1, f64::NAN], 2.0, 0.5).is_err());
+        assert!(best_threshold_min_specificity(&[], &[], 2.0, 0.5).is_err());
     }
 
     #[test]

@@ -18,6 +18,61 @@ pub enum WeightsSource {
     Random,
 }
 
+/// Which backbone weights a run used, as its `metrics.json` records them (`weights`) and the
+/// experiment table shows them (`weights` column, [`WeightsRecord::label`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "source", rename_all = "kebab-case")]
+pub enum WeightsRecord {
+    /// ImageNet weights loaded from a file.
+    File {
+        /// The file as the run found it.
+        path: PathBuf,
+        /// Its size in bytes.
+        bytes: u64,
+        /// SHA-256 of its content (64 hex digits).
+        sha256: String,
+    },
+    /// No weights file was found: a randomly initialised, frozen backbone.
+    Random,
+}
+
+/// Hex digits of the SHA-256 shown by [`WeightsRecord::label`].
+pub const SHA256_LABEL_DIGITS: usize = 12;
+
+impl WeightsRecord {
+    /// Record `source`: the file's size and SHA-256 ([`crate::fsx::sha256_cached`]: a file is
+    /// hashed once per process, ~1-2 s for VGG16's 528 MB).
+    pub fn of(source: &WeightsSource) -> Result<WeightsRecord> {
+        match source {
+            WeightsSource::Random => Ok(WeightsRecord::Random),
+            WeightsSource::File(p) => {
+                let bytes = std::fs::metadata(p)
+                    .map_err(|e| crate::error::Error::io(p, e))?
+                    .len();
+                Ok(WeightsRecord::File {
+                    path: p.clone(),
+                    bytes,
+                    sha256: crate::fsx::sha256_cached(p)?,
+                })
+            }
+        }
+    }
+
+    /// Short form: `vgg16.safetensors sha256:0123456789ab`, or `random initialisation`.
+    pub fn label(&self) -> String {
+        match self {
+            WeightsRecord::Random => "random initialisation".into(),
+            WeightsRecord::File { path, sha256, .. } => format!(
+                "{} sha256:{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string()),
+                sha256.get(..SHA256_LABEL_DIGITS).unwrap_or(sha256)
+            ),
+        }
+    }
+}
+
 /// A frozen pretrained backbone under a trainable adapter and MLP head.
 #[derive(Debug)]
 pub struct PretrainedNet {
@@ -208,5 +263,44 @@ impl PretrainedNet {
             model: kind.name().into(),
             rows,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_record_names_the_file_and_its_hash_or_random() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vgg16.safetensors");
+        std::fs::write(&p, b"abc").unwrap();
+        let r = WeightsRecord::of(&WeightsSource::File(p.clone())).unwrap();
+        let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(
+            r,
+            WeightsRecord::File {
+                path: p.clone(),
+                bytes: 3,
+                sha256: sha.into()
+            }
+        );
+        assert_eq!(r.label(), "vgg16.safetensors sha256:ba7816bf8f01");
+        let j = serde_json::to_value(&r).unwrap();
+        assert_eq!(j["source"], "file");
+        assert_eq!(j["sha256"], sha);
+        assert_eq!(serde_json::from_value::<WeightsRecord>(j).unwrap(), r);
+        let random = WeightsRecord::of(&WeightsSource::Random).unwrap();
+        assert_eq!(random.label(), "random initialisation");
+        assert_eq!(
+            serde_json::to_value(&random).unwrap(),
+            serde_json::json!({"source": "random"})
+        );
+        // A file that vanished is an error naming it, not a panic.
+        let gone = dir.path().join("gone.safetensors");
+        let e = WeightsRecord::of(&WeightsSource::File(gone))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gone.safetensors"), "{e}");
     }
 }

@@ -4,7 +4,8 @@ use crate::config::TrainConfig;
 use crate::dataset::Dataset;
 use crate::display::Figure;
 use crate::error::{Error, Result};
-use crate::evaluate::{self, Predictions, RunMetrics, SavedRun, SetMetrics};
+use crate::evaluate::{self, Predictions, RunMetrics, SavedRun, SetMetrics, ThresholdChoice};
+use crate::pretrained::WeightsRecord;
 use crate::table::ExperimentRow;
 use crate::train::{self, Classifier, History};
 use std::path::{Path, PathBuf};
@@ -117,7 +118,15 @@ fn finish(trained: train::Trained, dir: Option<PathBuf>) -> Result<Run> {
     let predictions = evaluate::predict_run(&trained, false)?;
     let metrics = evaluate::metrics_from_predictions(&predictions, cfg.threshold, cfg.seed)?;
     if let Some(d) = &dir {
-        evaluate::write_run(d, cfg, Some(&trained.history), &predictions, &metrics)?;
+        let weights = model_weights(&trained.model)?;
+        evaluate::write_run(
+            d,
+            cfg,
+            Some(&trained.history),
+            &predictions,
+            &metrics,
+            weights.as_ref(),
+        )?;
         let ckpt = d.join(train::CHECKPOINT);
         if ckpt.exists() {
             std::fs::remove_file(&ckpt).map_err(|e| Error::io(&ckpt, e))?;
@@ -133,6 +142,15 @@ fn finish(trained: train::Trained, dir: Option<PathBuf>) -> Result<Run> {
         model: Some(trained.model),
         members: Vec::new(),
     })
+}
+
+/// The backbone weights a model loaded (pretrained models; `None` for the others), hashed once
+/// per process ([`WeightsRecord::of`]).
+pub fn model_weights(model: &Classifier) -> Result<Option<WeightsRecord>> {
+    match &model.net {
+        train::Net::Pretrained(p) => WeightsRecord::of(&p.weights).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// Load a saved run (without its model; see [`Run::load_model`]).
@@ -210,10 +228,51 @@ impl Run {
             &self.metrics,
             self.seconds,
         );
+        row.weights = self.weights_label();
         if !self.members.is_empty() {
             row.model = format!("ensemble({})", self.members.join(" + "));
         }
         row
+    }
+
+    /// How the threshold was chosen: the policy of the run's configuration and what it did on
+    /// validation ([`evaluate::threshold_choice`]).
+    pub fn threshold_choice(&self) -> ThresholdChoice {
+        evaluate::threshold_choice(
+            self.config.threshold,
+            self.config.task,
+            &self.metrics.validation,
+        )
+    }
+
+    /// Which backbone weights this run used (pretrained models): as recorded in its
+    /// `metrics.json`, else (a run kept in memory) those its model loaded. `None` for the
+    /// scratch and Siamese models, ensembles, and runs saved before weights were recorded.
+    pub fn weights(&self) -> Option<WeightsRecord> {
+        if !self.config.model.is_pretrained() || !self.members.is_empty() {
+            return None;
+        }
+        if let Some(w) = self
+            .dir
+            .as_ref()
+            .and_then(|d| evaluate::read_weights(d).ok().flatten())
+        {
+            return Some(w);
+        }
+        self.model
+            .as_ref()
+            .and_then(|m| model_weights(m).ok().flatten())
+    }
+
+    /// The `weights` column of the run's table row: [`WeightsRecord::label`] (`vgg16.safetensors
+    /// sha256:0123456789ab`, `random initialisation`), `not recorded` for a pretrained run saved
+    /// before weights were recorded, `-` for the scratch and Siamese models and ensembles.
+    pub fn weights_label(&self) -> String {
+        if !self.config.model.is_pretrained() || !self.members.is_empty() {
+            return "-".into();
+        }
+        self.weights()
+            .map_or_else(|| "not recorded".into(), |w| w.label())
     }
 
     /// The same model evaluated with test-time augmentation (probabilities averaged over the 8
@@ -355,7 +414,14 @@ impl Run {
 
     /// A short text report: validation and test metrics with 95% intervals.
     pub fn report(&self) -> String {
-        let f = set_line;
+        let positive = self
+            .config
+            .task
+            .class_names()
+            .get(1)
+            .copied()
+            .unwrap_or("positive");
+        let f = |name: &str, m: &SetMetrics| set_line(name, m, positive);
         let mut s = format!(
             "{} ({} on {}, {:.0} s)\n",
             self.config.name,
@@ -367,6 +433,13 @@ impl Run {
         if let Some(t) = &self.metrics.test {
             s.push('\n');
             s.push_str(&f("test", t));
+        }
+        if self.config.task.n_classes() == 2 {
+            let c = self.threshold_choice();
+            s.push_str(&format!("\nthreshold: {} ({})", c.name, c.note));
+        }
+        if self.config.model.is_pretrained() && self.members.is_empty() {
+            s.push_str(&format!("\nbackbone weights: {}", self.weights_label()));
         }
         s
     }
@@ -433,15 +506,21 @@ impl CrossValidation {
             self.folds.iter().map(|f| format!("{:.3}", f.roc_auc)).collect::<Vec<_>>().join(", "),
             m,
             sd,
-            set_line("pooled out-of-fold:", p)
+            set_line(
+                "pooled out-of-fold:",
+                p,
+                self.config.task.class_names().get(1).copied().unwrap_or("positive")
+            )
         )
     }
 }
 
-/// One line of a report: a set's size and metrics with their 95% intervals.
-fn set_line(name: &str, m: &SetMetrics) -> String {
+/// One line of a report: a set's size and metrics with their 95% intervals; a binary set's F2
+/// beside the F2 of calling every case positive (`positive`: class 1's name, e.g. malignant) at
+/// its prevalence.
+fn set_line(name: &str, m: &SetMetrics, positive: &str) -> String {
     format!(
-        "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]  AUC {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
+        "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]{}  AUC {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
         m.n,
         m.accuracy,
         m.ci.accuracy[0],
@@ -449,6 +528,9 @@ fn set_line(name: &str, m: &SetMetrics) -> String {
         m.f2,
         m.ci.f2[0],
         m.ci.f2[1],
+        m.f2_trivial()
+            .map(|t| format!(" (everything-{positive} rule: {t:.3})"))
+            .unwrap_or_default(),
         m.roc_auc,
         m.ci.roc_auc[0],
         m.ci.roc_auc[1],
@@ -519,4 +601,121 @@ pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<Cross
         },
         pooled_metrics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ModelKind, ThresholdPolicy};
+    use crate::evaluate::Prediction;
+    use crate::profile::Profile;
+    use crate::tasks::Task;
+
+    /// An in-memory run of `model` whose validation set is the F2 collapse case.
+    fn run(model: ModelKind, policy: ThresholdPolicy) -> Run {
+        let mut config = TrainConfig::new(Task::BenignMalignant, model, Profile::Smoke);
+        config.threshold = policy;
+        let y = [1, 0, 1, 0, 1, 0, 1, 0, 1, 1];
+        let s = [0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35, 0.25, 0.15, 0.05];
+        let predictions = Predictions {
+            task: Task::BenignMalignant,
+            rows: y
+                .iter()
+                .zip(s)
+                .enumerate()
+                .map(|(i, (&label, p))| Prediction {
+                    set: "validation".into(),
+                    index: i,
+                    label,
+                    probs: vec![p],
+                })
+                .collect(),
+        };
+        let metrics = evaluate::metrics_from_predictions(&predictions, policy, 1).unwrap();
+        Run {
+            dir: None,
+            config,
+            history: None,
+            predictions,
+            metrics,
+            seconds: 1.0,
+            model: None,
+            members: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reports_and_rows_show_f2_beside_the_trivial_rule_and_the_policy() {
+        let old = run(ModelKind::Scratch, ThresholdPolicy::MaxF2);
+        let text = old.report();
+        // F2 = 15/17 = 0.882: exactly the everything-malignant rule at prevalence 0.6.
+        assert!(
+            text.contains("F2 0.882 [") && text.contains("(everything-malignant rule: 0.882)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("threshold: max F2 on validation, unconstrained"),
+            "{text}"
+        );
+        assert!(!text.contains("backbone weights"), "{text}");
+        let r = old.row();
+        assert_eq!(
+            (r.threshold_policy.as_str(), r.weights.as_str()),
+            ("f2", "-")
+        );
+        assert!((r.val_f2_trivial - 15.0 / 17.0).abs() < 1e-12);
+        assert!(r.test_f2_trivial.is_nan());
+
+        let new = run(
+            ModelKind::Scratch,
+            ThresholdPolicy::MaxF2MinSpecificity(0.5),
+        );
+        let text = new.report();
+        assert!(
+            text.contains("F2 0.517 [") && text.contains("(everything-malignant rule: 0.882)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("threshold: max F2 on validation with specificity >= 0.5"),
+            "{text}"
+        );
+        assert_eq!(new.row().threshold_policy, "f2@spec0.5");
+        assert_eq!(new.threshold_choice().threshold, Some(0.55));
+    }
+
+    #[test]
+    fn pretrained_rows_name_their_weights() {
+        let mut v = run(ModelKind::Vgg16, ThresholdPolicy::MaxF2);
+        // Kept in memory, without a model: nothing to say but that.
+        assert_eq!(v.weights(), None);
+        assert_eq!(v.row().weights, "not recorded");
+        assert!(v.report().contains("backbone weights: not recorded"));
+        // Saved: what metrics.json records.
+        let dir = tempfile::tempdir().unwrap();
+        let w = WeightsRecord::File {
+            path: "data/weights/vgg16.safetensors".into(),
+            bytes: 528_000_000,
+            sha256: "0123456789abcdef".repeat(4),
+        };
+        std::fs::write(
+            dir.path().join("metrics.json"),
+            evaluate::metrics_json(&v.config, &v.metrics, Some(&w)).unwrap(),
+        )
+        .unwrap();
+        v.dir = Some(dir.path().to_path_buf());
+        assert_eq!(v.weights(), Some(w));
+        assert_eq!(v.row().weights, "vgg16.safetensors sha256:0123456789ab");
+        std::fs::write(
+            dir.path().join("metrics.json"),
+            evaluate::metrics_json(&v.config, &v.metrics, Some(&WeightsRecord::Random)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v.row().weights, "random initialisation");
+        assert!(v
+            .report()
+            .contains("backbone weights: random initialisation"));
+        // An ensemble's row leaves weights to its members.
+        v.members = vec!["A".into(), "B".into()];
+        assert_eq!(v.row().weights, "-");
+    }
 }

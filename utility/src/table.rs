@@ -21,6 +21,10 @@ pub struct ExperimentRow {
     pub model: String,
     pub cut: String,
     pub adapter: String,
+    /// Backbone weights of a pretrained run: `vgg16.safetensors sha256:0123456789ab`, `random
+    /// initialisation`, `not recorded` (saved before weights were recorded); `-` for the other
+    /// models and ensembles ([`crate::run::Run::weights_label`]).
+    pub weights: String,
     pub augment: String,
     pub optimizer: String,
     pub lr: f64,
@@ -36,13 +40,20 @@ pub struct ExperimentRow {
     pub seed: i64,
     pub profile: String,
     pub threshold: f64,
+    /// How the threshold was chosen: `f2@spec0.5`, `f2`, `0.5`, with ` (fallback)` when the
+    /// minimum specificity was not reached ([`crate::evaluate::ThresholdChoice::label`]).
+    pub threshold_policy: String,
     pub val_accuracy: f64,
     pub val_loss: f64,
     pub val_f2: f64,
+    /// F2 of calling every validation case positive (malignant) at its prevalence.
+    pub val_f2_trivial: f64,
     pub val_auc: f64,
     pub test_accuracy: f64,
     pub test_loss: f64,
     pub test_f2: f64,
+    /// F2 of calling every test case positive (malignant) at its prevalence.
+    pub test_f2_trivial: f64,
     pub test_auc: f64,
     pub test_auc_lo: f64,
     pub test_auc_hi: f64,
@@ -50,7 +61,8 @@ pub struct ExperimentRow {
 }
 
 impl ExperimentRow {
-    /// The row of a finished run. Missing values (no test set, undefined AUC) are NaN.
+    /// The row of a finished run. Missing values (no test set, undefined AUC, no trivial F2 for
+    /// the 4-class task) are NaN. `weights` is left empty: [`crate::run::Run::row`] fills it.
     pub fn from_run(
         cfg: &TrainConfig,
         history: Option<&History>,
@@ -69,6 +81,7 @@ impl ExperimentRow {
             } else {
                 String::new()
             },
+            weights: String::new(),
             augment: cfg.augment.spec(),
             optimizer: cfg.optimizer.name().into(),
             lr: cfg.lr,
@@ -88,13 +101,21 @@ impl ExperimentRow {
             seed: cfg.seed as i64,
             profile: cfg.profile.name().into(),
             threshold: m.validation.threshold.unwrap_or(nan),
+            threshold_policy: crate::evaluate::threshold_choice(
+                cfg.threshold,
+                m.task,
+                &m.validation,
+            )
+            .label(),
             val_accuracy: m.validation.accuracy,
             val_loss: m.validation.loss,
             val_f2: m.validation.f2,
+            val_f2_trivial: m.validation.f2_trivial().unwrap_or(nan),
             val_auc: m.validation.roc_auc,
             test_accuracy: t.map_or(nan, |t| t.accuracy),
             test_loss: t.map_or(nan, |t| t.loss),
             test_f2: t.map_or(nan, |t| t.f2),
+            test_f2_trivial: t.and_then(|t| t.f2_trivial()).unwrap_or(nan),
             test_auc: t.map_or(nan, |t| t.roc_auc),
             test_auc_lo: t.map_or(nan, |t| t.ci.roc_auc[0]),
             test_auc_hi: t.map_or(nan, |t| t.ci.roc_auc[1]),
@@ -113,6 +134,7 @@ impl ExperimentRow {
             s("model", &self.model),
             s("cut", &self.cut),
             s("adapter", &self.adapter),
+            s("weights", &self.weights),
             s("augment", &self.augment),
             s("optimizer", &self.optimizer),
             f("lr", self.lr),
@@ -128,13 +150,16 @@ impl ExperimentRow {
             i("seed", self.seed),
             s("profile", &self.profile),
             f("threshold", self.threshold),
+            s("threshold_policy", &self.threshold_policy),
             f("val_accuracy", self.val_accuracy),
             f("val_loss", self.val_loss),
             f("val_f2", self.val_f2),
+            f("val_f2_trivial", self.val_f2_trivial),
             f("val_auc", self.val_auc),
             f("test_accuracy", self.test_accuracy),
             f("test_loss", self.test_loss),
             f("test_f2", self.test_f2),
+            f("test_f2_trivial", self.test_f2_trivial),
             f("test_auc", self.test_auc),
             f("test_auc_lo", self.test_auc_lo),
             f("test_auc_hi", self.test_auc_hi),
@@ -161,6 +186,7 @@ pub const DEFAULT_COLUMNS: &[&str] = &[
     "model",
     "cut",
     "adapter",
+    "weights",
     "augment",
     "optimizer",
     "lr",
@@ -174,15 +200,23 @@ pub const DEFAULT_COLUMNS: &[&str] = &[
     "test_accuracy",
     "test_loss",
     "test_f2",
+    "test_f2_trivial",
     "test_auc",
     "test_auc_lo",
     "test_auc_hi",
 ];
 
+/// Rows of a table read from CSV. A column the file lacks (a table saved before that column
+/// existed) reads as empty text, NaN, 0 or false.
 fn rows_from_frame(df: &DataFrame) -> Result<Vec<ExperimentRow>> {
-    let col = |n: &str| df.column(n).map_err(perr);
+    let get = |n: &str, i: usize| -> Result<AnyValue<'_>> {
+        match df.column(n) {
+            Ok(c) => c.get(i).map_err(perr),
+            Err(_) => Ok(AnyValue::Null),
+        }
+    };
     let s = |n: &str, i: usize| -> Result<String> {
-        Ok(match col(n)?.get(i).map_err(perr)? {
+        Ok(match get(n, i)? {
             AnyValue::String(v) => v.to_string(),
             AnyValue::StringOwned(v) => v.to_string(),
             AnyValue::Null => String::new(),
@@ -190,7 +224,7 @@ fn rows_from_frame(df: &DataFrame) -> Result<Vec<ExperimentRow>> {
         })
     };
     let f = |n: &str, i: usize| -> Result<f64> {
-        Ok(match col(n)?.get(i).map_err(perr)? {
+        Ok(match get(n, i)? {
             AnyValue::Float64(v) => v,
             AnyValue::Float32(v) => v as f64,
             AnyValue::Int64(v) => v as f64,
@@ -198,18 +232,14 @@ fn rows_from_frame(df: &DataFrame) -> Result<Vec<ExperimentRow>> {
         })
     };
     let int = |n: &str, i: usize| -> Result<i64> {
-        Ok(match col(n)?.get(i).map_err(perr)? {
+        Ok(match get(n, i)? {
             AnyValue::Int64(v) => v,
             AnyValue::Int32(v) => v as i64,
             _ => 0,
         })
     };
-    let b = |n: &str, i: usize| -> Result<bool> {
-        Ok(matches!(
-            col(n)?.get(i).map_err(perr)?,
-            AnyValue::Boolean(true)
-        ))
-    };
+    let b =
+        |n: &str, i: usize| -> Result<bool> { Ok(matches!(get(n, i)?, AnyValue::Boolean(true))) };
     (0..df.height())
         .map(|i| {
             Ok(ExperimentRow {
@@ -218,6 +248,7 @@ fn rows_from_frame(df: &DataFrame) -> Result<Vec<ExperimentRow>> {
                 model: s("model", i)?,
                 cut: s("cut", i)?,
                 adapter: s("adapter", i)?,
+                weights: s("weights", i)?,
                 augment: s("augment", i)?,
                 optimizer: s("optimizer", i)?,
                 lr: f("lr", i)?,
@@ -233,13 +264,16 @@ fn rows_from_frame(df: &DataFrame) -> Result<Vec<ExperimentRow>> {
                 seed: int("seed", i)?,
                 profile: s("profile", i)?,
                 threshold: f("threshold", i)?,
+                threshold_policy: s("threshold_policy", i)?,
                 val_accuracy: f("val_accuracy", i)?,
                 val_loss: f("val_loss", i)?,
                 val_f2: f("val_f2", i)?,
+                val_f2_trivial: f("val_f2_trivial", i)?,
                 val_auc: f("val_auc", i)?,
                 test_accuracy: f("test_accuracy", i)?,
                 test_loss: f("test_loss", i)?,
                 test_f2: f("test_f2", i)?,
+                test_f2_trivial: f("test_f2_trivial", i)?,
                 test_auc: f("test_auc", i)?,
                 test_auc_lo: f("test_auc_lo", i)?,
                 test_auc_hi: f("test_auc_hi", i)?,
@@ -264,10 +298,21 @@ impl ExperimentTable {
         let path = path.as_ref();
         let mut t = ExperimentTable::new(title)?;
         if path.exists() {
-            let schema = ExperimentRow::default().to_frame()?.schema().clone();
+            // The file's own columns, typed as a row's columns are: tables saved before a
+            // column was added load, the missing column reading as empty (rows_from_frame).
+            let full = ExperimentRow::default().to_frame()?.schema().clone();
+            let text = crate::fsx::read_bytes(path)?;
+            let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
+            let header = String::from_utf8_lossy(header);
+            let mut schema = Schema::default();
+            for name in header.trim_end_matches('\r').split(',') {
+                let name = name.trim().trim_matches('"');
+                let dtype = full.get(name).cloned().unwrap_or(DataType::String);
+                schema.with_column(name.into(), dtype);
+            }
             let df = CsvReadOptions::default()
                 .with_has_header(true)
-                .with_schema(Some(schema))
+                .with_schema(Some(std::sync::Arc::new(schema)))
                 .try_into_reader_with_file_path(Some(path.to_path_buf()))
                 .and_then(|r| r.finish())
                 .map_err(|e| Error::bad_file(path, format!("not a mammo experiment table: {e}")))?;
@@ -418,6 +463,49 @@ mod tests {
             test_auc: f64::NAN,
             lr: 0.001,
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn tables_saved_before_the_new_columns_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("old.csv");
+        // A table as saved before weights, threshold_policy and the trivial F2s existed.
+        std::fs::write(
+            &p,
+            "name,task,model,cut,adapter,augment,optimizer,lr,batch_size,epochs,best_epoch,contrast,clahe,balance,class_weights,l2,dropout,seed,profile,threshold,val_accuracy,val_loss,val_f2,val_auc,test_accuracy,test_loss,test_f2,test_auc,test_auc_lo,test_auc_hi,seconds\n\
+             VGG16_BM_1,benign-malignant,vgg16,top,replicate,,adam,0.001,32,3,2,,,over,false,0.0,,42,quick,0.06,0.4,0.7,0.74,0.6,0.37,0.8,0.735,0.55,0.45,0.65,12.5\n",
+        )
+        .unwrap();
+        let mut t = ExperimentTable::open(&p, "old").unwrap();
+        assert_eq!(t.len(), 1);
+        let r = &t.rows[0];
+        assert_eq!((r.name.as_str(), r.model.as_str()), ("VGG16_BM_1", "vgg16"));
+        assert_eq!((r.threshold, r.test_f2, r.seconds), (0.06, 0.735, 12.5));
+        assert_eq!((r.weights.as_str(), r.threshold_policy.as_str()), ("", ""));
+        assert!(r.val_f2_trivial.is_nan() && r.test_f2_trivial.is_nan());
+        // A new row beside it; the file now has every column, and both rows read back.
+        let mut new = row("VGG16_BM_2", 0.8);
+        new.weights = "vgg16.safetensors sha256:0123456789ab".into();
+        new.threshold_policy = "f2@spec0.5 (fallback)".into();
+        new.test_f2_trivial = 0.746;
+        t.add(&new).unwrap();
+        let again = ExperimentTable::open(&p, "old").unwrap();
+        assert_eq!(again.len(), 2);
+        assert_eq!(again.rows[0].test_f2, 0.735);
+        let r = &again.rows[1];
+        assert_eq!(r.weights, "vgg16.safetensors sha256:0123456789ab");
+        assert_eq!(r.threshold_policy, "f2@spec0.5 (fallback)");
+        assert_eq!(r.test_f2_trivial, 0.746);
+        let header = std::fs::read_to_string(&p).unwrap();
+        let header = header.lines().next().unwrap();
+        for c in [
+            "weights",
+            "threshold_policy",
+            "val_f2_trivial",
+            "test_f2_trivial",
+        ] {
+            assert!(header.split(',').any(|h| h == c), "{c} in {header}");
         }
     }
 
