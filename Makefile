@@ -7,13 +7,14 @@ MAMMO := $(TARGET_DIR)/debug/mammo
 VENV := $(CURDIR)/.venv
 export MAMMO_ROOT := $(CURDIR)
 
-.PHONY: help setup build test demo lab report bench lint fmt clean data
+.PHONY: help setup build test demo lab report slides bench lint fmt clean data
 
 help:
 	@echo "make demo    set up, generate the default data, run every notebook, export HTML to reports/"
 	@echo "make test    set up, run the Rust tests and execute every notebook headless (smoke profile)"
 	@echo "make lab     JupyterLab on notebooks/ with the mammo Rust kernel"
 	@echo "make report  re-export the executed notebooks to reports/ (with index.html)"
+	@echo "make slides  reveal.js slide decks of the executed notebooks: reports/*.slides.html (offline)"
 	@echo "make bench   benchmarks (see docs/PERFORMANCE.md)"
 	@echo "make lint    cargo fmt --check and clippy"
 	@echo "make setup   only the setup (idempotent)"
@@ -40,6 +41,9 @@ lab: setup
 
 report: setup
 	bash scripts/run-notebooks.sh --out reports --export-only
+
+slides: setup
+	$(VENV)/bin/python scripts/slides.py --exec-dir build/executed --out reports
 
 bench: setup
 	bash scripts/bench.sh

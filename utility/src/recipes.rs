@@ -2,7 +2,7 @@
 //! train them and the ensemble notebook that reuses them agree exactly (identical configurations
 //! let `run::train_or_load` reuse the saved runs).
 use crate::augment::Augment;
-use crate::config::{ModelKind, OptimizerKind, TrainConfig};
+use crate::config::{Adapter, ModelKind, OptimizerKind, TrainConfig};
 use crate::notebook::Env;
 use crate::tasks::Task;
 
@@ -37,7 +37,7 @@ pub fn scratch_mass_calc_best(env: &Env) -> TrainConfig {
     c
 }
 
-/// SCRATCH_BM_V6 (benign vs malignant): rot90, contrast 2, RMSprop 0.001.
+/// SCRATCH_BM_V6 (benign vs malignant): rot90, contrast 2, RMSprop 0.001, 30 epochs in `full`.
 pub fn scratch_benign_malignant_best(env: &Env) -> TrainConfig {
     let mut c = base(
         env,
@@ -48,10 +48,14 @@ pub fn scratch_benign_malignant_best(env: &Env) -> TrainConfig {
     c.augment = rot90();
     c.preprocess.contrast = Some(2.0);
     c.optimizer = OptimizerKind::RmsProp;
+    if env.profile == crate::profile::Profile::Full {
+        c.epochs = 30;
+    }
     c
 }
 
-/// BEST VGG (benign vs malignant): cut top, contrast 1.5, batch 32, Adam 0.003, flip + rot90.
+/// BEST VGG (benign vs malignant): cut top, contrast 1.5, batch 32, Adam 0.003, flip + rot90,
+/// the seed's trainable 1x1 convolution from one channel to three (its summary's 6 parameters).
 pub fn vgg16_benign_malignant_best(env: &Env) -> TrainConfig {
     let mut c = base(
         env,
@@ -62,10 +66,12 @@ pub fn vgg16_benign_malignant_best(env: &Env) -> TrainConfig {
     c.augment = flip_rot90();
     c.preprocess.contrast = Some(1.5);
     c.lr = 0.003;
+    c.adapter = Adapter::Conv1x1;
     c
 }
 
-/// BEST INCEPTION (benign vs malignant): cut top+1, dense 512 + 256, contrast 1.5, Adam 0.001.
+/// BEST INCEPTION (benign vs malignant): cut top+1, dense 512 + 256, contrast 1.5, Adam 0.001,
+/// the 1x1 convolution adapter as in the seed's summary.
 pub fn inception_benign_malignant_best(env: &Env) -> TrainConfig {
     let mut c = base(
         env,
@@ -77,6 +83,7 @@ pub fn inception_benign_malignant_best(env: &Env) -> TrainConfig {
     c.head = vec![512, 256];
     c.augment = flip_rot90();
     c.preprocess.contrast = Some(1.5);
+    c.adapter = Adapter::Conv1x1;
     c
 }
 
