@@ -282,6 +282,71 @@ fn notebook_02_scratch() {
         html.contains("<table") && html.contains("SCRATCH_4"),
         "experiment table missing from the report"
     );
+    // The seed's tables row for row beside this run's, and the computed verdicts.
+    seed_tables_and_verdicts(
+        "02_scratch",
+        &text,
+        &html,
+        &[
+            "SCRATCH_1",
+            "SCRATCH_3",
+            "SCRATCH_6",
+            "SCRATCH_BM_V1",
+            "SCRATCH_BM_V3",
+            "SCRATCH_BM_V6",
+        ],
+        &[
+            "augmentation-helps",
+            "rmsprop-at-least-adam",
+            "contrast-helps-bm",
+            "contrast-helps-bm-adam",
+            "mass-calc-learnable",
+            "mass-calc-auc",
+            "benign-malignant-much-harder",
+        ],
+    );
+    assert!(
+        html.contains("seed train") && html.contains("this run validation"),
+        "SCRATCH_1's overfitting beside the seed's missing"
+    );
+}
+
+/// A notebook's report shows the seed's rows (`rows`, the ones only run in `full` included) with
+/// the seed and this-run columns, and prints one VERDICT line per seed claim (`claims`), each
+/// with a verdict or the reason it has none.
+fn seed_tables_and_verdicts(name: &str, text: &str, html: &str, rows: &[&str], claims: &[&str]) {
+    for r in rows {
+        assert!(
+            html.contains(r),
+            "{name}: seed row {r} missing from the report"
+        );
+    }
+    assert!(
+        html.contains(">seed</th>") && html.contains(">this run</th>"),
+        "{name}: seed and this-run columns missing"
+    );
+    assert!(
+        html.contains("What this run found"),
+        "{name}: closing section missing"
+    );
+    for c in claims {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("VERDICT {name}: {c}: ")))
+            .unwrap_or_else(|| panic!("{name}: no VERDICT line for {c}: {text}"));
+        assert!(
+            [
+                "agrees",
+                "disagrees",
+                "undecided",
+                "not run",
+                "not estimated"
+            ]
+            .iter()
+            .any(|v| line.contains(&format!(": {v}"))),
+            "{name}: VERDICT line without a verdict: {line}"
+        );
+    }
 }
 
 #[test]
@@ -296,6 +361,26 @@ fn notebook_03_pretrained() {
         text.contains("paired by seed") && text.contains("=> "),
         "adapter comparison verdict missing: {text}"
     );
+    let html = std::fs::read_to_string(build().join("test-reports/03_pretrained.html")).unwrap();
+    seed_tables_and_verdicts(
+        "03_pretrained",
+        &text,
+        &html,
+        &[
+            "VGG16_V1",
+            "VGG16_V5",
+            "INCEPTION_3",
+            "<b>INCEPTION_7</b>",
+            "BEST VGG",
+            "Convolutional Layer",
+        ],
+        &[
+            "adapter-interchangeable",
+            "vgg16-top-vs-deeper-cut-mc",
+            "inception-top-vs-top1-mc",
+            "inception-top1-better-bm",
+        ],
+    );
     // Curves, a confusion matrix and the Grad-CAM grid of the VGG16 run.
     assert!(figures(&nb) >= 3, "found {} figures", figures(&nb));
 }
@@ -309,6 +394,14 @@ fn notebook_04_siamese() {
         text.contains("paired bootstrap"),
         "Siamese vs single-image comparison missing: {text}"
     );
+    let html = std::fs::read_to_string(build().join("test-reports/04_siamese.html")).unwrap();
+    seed_tables_and_verdicts(
+        "04_siamese",
+        &text,
+        &html,
+        &["SIAMESE_1", "SIAMESE_3", "SIAMESE_5"],
+        &["siamese-baseline-helps"],
+    );
     assert!(
         text.contains("SIAMESE_4 vs SIAMESE_1 (validation ROC AUC"),
         "rotation vs flip+rotation comparison missing: {text}"
@@ -321,6 +414,14 @@ fn notebook_05_ensemble() {
     let nb = execute("05_ensemble");
     let text = text_of(&nb);
     assert!(text.contains("ENSEMBLE"), "{text}");
+    let html = std::fs::read_to_string(build().join("test-reports/05_ensemble.html")).unwrap();
+    seed_tables_and_verdicts(
+        "05_ensemble",
+        &text,
+        &html,
+        &["Best_BM_Scratch", "Best_BM_VGG16", "Ensemble"],
+        &["ensemble-beats-best-member"],
+    );
     assert!(figures(&nb) >= 2, "confusion matrix and ROC chart expected");
 }
 

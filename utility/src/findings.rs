@@ -15,7 +15,7 @@
 //! | A at least as good as B, margin m | `lo ≥ −m` (A is not worse by more than m) | `hi < 0` (A is really worse; checked first) | otherwise |
 //! | A and B interchangeable within m | `−m ≤ lo` and `hi ≤ m` | `lo > m` or `hi < −m` | otherwise |
 //! | a value above v (e.g. AUC above chance) | `lo > v` | `hi < v` | otherwise |
-//! | a value about the seed's v | `lo ≤ v ≤ hi` | v outside `[lo, hi]` | — |
+//! | a value about the seed's v | `lo ≤ v ≤ hi` and `hi − lo ≤ 0.2` | v outside `[lo, hi]` | v inside a wider interval |
 //!
 //! An interval that is not finite (too few values) is always undecided. A claim whose runs were
 //! not made in this profile is shown as "not run in this profile", one whose estimate failed as
@@ -28,6 +28,10 @@ use crate::stats::Comparison;
 /// The default margin (in ROC AUC) within which two configurations count as interchangeable, and
 /// by which "A at least as good as B" lets A be worse.
 pub const DEFAULT_MARGIN: f64 = 0.03;
+
+/// The widest 95% interval with which "about the seed's value" can agree: a wider one contains
+/// almost any value (a tiny test set), so it shows nothing and the verdict is undecided.
+pub const ABOUT_MAX_WIDTH: f64 = 0.2;
 
 /// The outcome a claim predicts.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -99,10 +103,13 @@ impl Prediction {
                 }
             }
             Prediction::About { value } => {
-                if lo <= value && value <= hi {
+                if lo > value || hi < value {
+                    Verdict::Disagrees
+                } else if hi - lo <= ABOUT_MAX_WIDTH {
                     Verdict::Agrees
                 } else {
-                    Verdict::Disagrees
+                    // The seed's value is inside, but so is almost anything: nothing was shown.
+                    Verdict::Undecided
                 }
             }
         }
@@ -144,7 +151,8 @@ impl Prediction {
                  undecided otherwise"
             ),
             Prediction::About { value } => format!(
-                "agrees if the seed's {value:.3} lies inside the 95% interval, disagrees otherwise"
+                "agrees if the seed's {value:.3} lies inside the 95% interval and the interval is \
+                 at most {ABOUT_MAX_WIDTH:.2} wide, disagrees if it lies outside, undecided otherwise"
             ),
         }
     }
@@ -1088,6 +1096,18 @@ mod tests {
         assert_eq!(
             Finding::new(about.clone(), &below).verdict(),
             Some(Verdict::Disagrees)
+        );
+        // A tiny test set: the seed's value is inside, but so is almost any value.
+        let wide = Estimate::value(
+            "SCRATCH_6",
+            "test ROC AUC, n = 10",
+            0.52,
+            [0.12, 1.0],
+            "bootstrap",
+        );
+        assert_eq!(
+            Finding::new(about.clone(), &wide).verdict(),
+            Some(Verdict::Undecided)
         );
         let chance = Claim::new(
             "learn",
