@@ -395,6 +395,17 @@ pub fn binary_metrics(y_true: &[u8], probs: &[f64], threshold: f64) -> Result<Bi
     })
 }
 
+/// The error of a threshold search on a set without a positive case (every threshold scores 0).
+fn require_positive_case(n_pos: usize, n: usize) -> Result<()> {
+    if n_pos == 0 {
+        return invalid(
+            "y_true",
+            format!("best threshold is undefined: the set has no positive case ({n} samples of class 0)"),
+        );
+    }
+    Ok(())
+}
+
 /// The decision threshold that maximises F-beta of `probs >= threshold` on a (validation) set,
 /// searched over the distinct scores. Ties are broken towards the largest threshold (the fewest
 /// positive predictions). Choose it on the validation set, then apply it unchanged to the test
@@ -403,15 +414,7 @@ pub fn best_threshold(y_true: &[u8], probs: &[f64], beta: f64) -> Result<f64> {
     check_binary_scores(y_true, probs)?;
     check_beta(beta)?;
     let n_pos = y_true.iter().filter(|&&v| v == 1).count();
-    if n_pos == 0 {
-        return invalid(
-            "y_true",
-            format!(
-                "best threshold is undefined: the set has no positive case ({} samples of class 0)",
-                y_true.len()
-            ),
-        );
-    }
+    require_positive_case(n_pos, y_true.len())?;
     let (fps, tps, thr) = clf_curve(y_true, probs);
     let mut best = (f64::NEG_INFINITY, f64::NAN);
     // Thresholds decrease: a strictly better score is needed to move to a lower threshold.
@@ -495,15 +498,7 @@ pub fn best_threshold_min_specificity(
         );
     }
     let n_pos = y_true.iter().filter(|&&v| v == 1).count();
-    if n_pos == 0 {
-        return invalid(
-            "y_true",
-            format!(
-                "best threshold is undefined: the set has no positive case ({} samples of class 0)",
-                y_true.len()
-            ),
-        );
-    }
+    require_positive_case(n_pos, y_true.len())?;
     let n_neg = y_true.len() - n_pos;
     let spec = |fp: usize| {
         if n_neg == 0 {
