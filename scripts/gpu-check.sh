@@ -8,12 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${MAMMO_BIN:-$ROOT/build/gpu}"
 OUT="${OUT:-$ROOT/build/gpu-out}"
 mkdir -p "$OUT"
-PY="${PYTHON:-}"
-for c in "$PY" /opt/torch/.venv/bin/python python3; do
-  [ -n "$c" ] && "$c" -c "import torch" 2>/dev/null && { PY="$c"; break; }
-done
-TORCH_LIB="$("$PY" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')"
-export LD_LIBRARY_PATH="$TORCH_LIB:${LD_LIBRARY_PATH:-}"
+. "$ROOT/scripts/gpu-env.sh"
 log() { echo "== $*" | tee -a "$OUT/gpu-check.log"; }
 run() { log "$*"; "$@" 2>&1 | tee -a "$OUT/gpu-check.log"; return "${PIPESTATUS[0]}"; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"

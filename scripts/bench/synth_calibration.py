@@ -45,11 +45,13 @@ def baseline_copy(src, dst):
         for k in range(0, n - 1, 2):
             a = off + k * row
             raw[a + row:a + 2 * row] = raw[a:a + row]
-        for name, write in ((img, lambda t: open(t, "wb").write(raw)),
-                            (lab, lambda t: shutil.copyfile(os.path.join(src, lab), t))):
-            tmp = os.path.join(dst, name + ".tmp")
-            write(tmp)
-            os.replace(tmp, os.path.join(dst, name))
+        tmp = os.path.join(dst, img + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, os.path.join(dst, img))
+        tmp = os.path.join(dst, lab + ".tmp")
+        shutil.copyfile(os.path.join(src, lab), tmp)
+        os.replace(tmp, os.path.join(dst, lab))
 
 
 def summary(out):

@@ -8,20 +8,15 @@
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUTROOT="${CAL_ROOT:-/tmp/mammo-calibration}"
-PY="${PYTHON:-}"
-for c in "$PY" /opt/torch/.venv/bin/python python3; do
-  [ -n "$c" ] && "$c" -c "import torch" 2>/dev/null && { PY="$c"; break; }
-done
-TORCH_LIB="$("$PY" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')"
-export LD_LIBRARY_PATH="$TORCH_LIB:${LD_LIBRARY_PATH:-}"
+. "$ROOT/scripts/gpu-env.sh"
 export MAMMO_BIN="${MAMMO_BIN:-$ROOT/build/gpu/mammo}"
 export CAL_DEVICE="${CAL_DEVICE:-cuda}" CAL_PARALLEL="${CAL_PARALLEL:-3}" PYTHON=python3
+mkdir -p "$OUTROOT"
 i=0
 for v in "$@"; do
   i=$((i + 1))
   CAL_SYNTH_ARGS="$v" CAL_OUT="$OUTROOT/v$i" bash "$ROOT/scripts/bench/synth_calibration.sh" \
     > "$OUTROOT-v$i.log" 2>&1 &
-  mkdir -p "$OUTROOT"
 done
 wait
 for j in $(seq 1 $i); do

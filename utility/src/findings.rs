@@ -755,17 +755,26 @@ impl std::fmt::Display for Findings {
 
 /// A note for a finding whose runs used a pretrained backbone (VGG16, InceptionV3) without
 /// ImageNet weights, i.e. on frozen random features; `None` when every such run had a weights
-/// file. A run counts as ImageNet-initialised when its configuration names a weights file, or,
-/// when it names none, when the default file (`data/weights/`) is present now.
+/// file. What a run used is what it recorded ([`Run::weights`]); only for a run saved before
+/// weights were recorded is it guessed: a weights file named in its configuration, or the default
+/// file (`data/weights/`) present now.
 pub fn random_weights_note(runs: &[&Run]) -> Option<String> {
     let mut random: Vec<&'static str> = Vec::new();
     for r in runs {
         let Ok(kind) = crate::backbones::BackboneKind::parse(r.config.model.name()) else {
             continue;
         };
-        let has = r.config.weights.is_some()
-            || crate::backbones::find_default_weights(crate::profile::project_root(), kind)
-                .is_some();
+        // What the run recorded it was trained with; for a run saved before weights were
+        // recorded, a guess from its configuration and the files present now.
+        let has = match r.weights() {
+            Some(crate::pretrained::WeightsRecord::Random) => false,
+            Some(crate::pretrained::WeightsRecord::File { .. }) => true,
+            None => {
+                r.config.weights.is_some()
+                    || crate::backbones::find_default_weights(crate::profile::project_root(), kind)
+                        .is_some()
+            }
+        };
         let name = match kind {
             crate::backbones::BackboneKind::Vgg16 => "VGG16",
             crate::backbones::BackboneKind::InceptionV3 => "InceptionV3",
