@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-measure how hard the synthetic default is (docs/SYNTHETIC.md, "Calibration"): for each seed,
 # generate the full-size synthetic set with that seed and train the seed report's best
-# configurations on it with the full profile, then summarise the test ROC AUCs (mean and range)
+# configurations on it with the full profile (SIAMESE_5 with RMSprop, as seedref reads it), then summarise the test ROC AUCs (mean and range)
 # with scripts/bench/synth_calibration.py. A benchmark-style measurement, not a test: it takes
 # ~1 h on 2 CPU cores and a few minutes on a GPU.
 #
@@ -39,7 +39,7 @@ train_case() {
     benign-malignant) "$BIN" train --data "$data" --task benign-malignant --model scratch \
                  --augment rot90 --contrast 2 --optimizer rmsprop --lr 0.001 $(ep 30) "${common[@]}" ;;
     siamese) "$BIN" train --data "$data" --task siamese --model siamese --augment rot90 \
-                 --dropout 0.4 $(ep 50) "${common[@]}" ;;
+                 --dropout 0.4 --optimizer rmsprop --lr 0.001 $(ep 50) "${common[@]}" ;;
     baseline-only) "$BIN" train --data "$data-baseline" --task mass-calc --model scratch \
                  --augment flip,rot90 --optimizer rmsprop --lr 0.001 $(ep 35) "${common[@]}" ;;
     *) echo "unknown case $case" >&2; return 2 ;;

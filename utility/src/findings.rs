@@ -608,6 +608,21 @@ impl Findings {
         Ok(self.add(Finding::from_result(seed_claim(id)?, result)))
     }
 
+    /// Add the finding of seed claim `id` from a comparison that may not have been made in this
+    /// profile ([`crate::stats::compare_named`]): "not run" with the reason when it was not.
+    pub fn record_paired(
+        &mut self,
+        id: &str,
+        result: Result<crate::stats::Paired>,
+    ) -> Result<&mut Findings> {
+        let claim = seed_claim(id)?;
+        Ok(self.add(match result {
+            Ok(crate::stats::Paired::Made(c)) => Finding::new(claim, c),
+            Ok(crate::stats::Paired::NotRun { why, .. }) => Finding::not_run(claim, why),
+            Err(e) => Finding::from_result::<Comparison>(claim, Err(e)),
+        }))
+    }
+
     pub fn get(&self, id: &str) -> Option<&Finding> {
         self.findings.iter().find(|f| f.claim.id == id)
     }

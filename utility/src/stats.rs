@@ -245,6 +245,46 @@ pub fn compare_runs(a: &Run, b: &Run, set: &str, seed: u64) -> Result<Comparison
     )
 }
 
+/// A paired comparison of two named runs, or why it was not made (one of them was not trained
+/// in this profile).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paired {
+    Made(Comparison),
+    NotRun { a: String, b: String, why: String },
+}
+
+impl std::fmt::Display for Paired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Paired::Made(c) => c.fmt(f),
+            Paired::NotRun { a, b, why } => {
+                write!(f, "{a} vs {b}: not run in this profile ({why})")
+            }
+        }
+    }
+}
+
+/// [`compare_runs`] of the runs named `a` and `b` among `runs`, or [`Paired::NotRun`] when
+/// either is not there (a row a profile does not train).
+pub fn compare_named(runs: &[Run], a: &str, b: &str, set: &str, seed: u64) -> Result<Paired> {
+    let find = |n: &str| runs.iter().find(|r| r.config.name == n);
+    match (find(a), find(b)) {
+        (Some(ra), Some(rb)) => compare_runs(ra, rb, set, seed).map(Paired::Made),
+        (ra, rb) => {
+            let missing: Vec<&str> = [(a, ra.is_none()), (b, rb.is_none())]
+                .into_iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| n)
+                .collect();
+            Ok(Paired::NotRun {
+                a: a.to_string(),
+                b: b.to_string(),
+                why: format!("{} trained in the full profile only", missing.join(" and ")),
+            })
+        }
+    }
+}
+
 /// Compare two sets of test predictions (e.g. pooled cross-validation predictions).
 pub fn compare_predictions(
     a_name: &str,
