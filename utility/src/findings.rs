@@ -574,13 +574,20 @@ impl Findings {
     }
 
     /// Every seed claim this notebook tests ([`seed_claims`]), each "not run in this profile"
-    /// until [`add`](Findings::add) replaces it with this run's finding.
+    /// (its configurations not trained) until [`add`](Findings::add) replaces it with this run's
+    /// finding.
     pub fn for_notebook(notebook: impl Into<String>) -> Findings {
         let notebook = notebook.into();
         let findings = seed_claims()
             .into_iter()
             .filter(|c| c.notebook == notebook)
-            .map(|c| Finding::not_run(c, "this run made no estimate of it"))
+            .map(|c| {
+                let why = match &c.b {
+                    Some(b) => format!("{} and {b} are not both trained in this profile", c.a),
+                    None => format!("{} is not trained in this profile", c.a),
+                };
+                Finding::not_run(c, why)
+            })
             .collect();
         Findings { notebook, findings }
     }
@@ -1301,7 +1308,7 @@ mod tests {
         assert_eq!(lines.len(), ids.len());
         assert!(lines.iter().all(|l| l.starts_with("VERDICT 02_scratch: ")));
         assert!(lines.contains(
-            &"VERDICT 02_scratch: contrast-helps-bm-adam: not run in this profile: this run made no estimate of it"
+            &"VERDICT 02_scratch: contrast-helps-bm-adam: not run in this profile: SCRATCH_BM_V2 (Adam, contrast 2) and SCRATCH_BM_V5 (Adam, no contrast) are not both trained in this profile"
                 .to_string()
         ));
         assert!(fs
