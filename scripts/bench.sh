@@ -64,7 +64,7 @@ for bs in 32 128; do
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st"
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st" --channels-last
     rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st" --channels-last --amp bf16
-    # PyTorch with glibc's allocator set as mammo sets it (mammo::device::allocator).
+    # PyTorch with glibc's allocator set as mammo sets it (mammo::runtime::device::allocator).
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=2147483647 \
       rec "$PY" scripts/bench/torch_scratch.py --batch-size "$bs" --steps "$st" --channels-last
     [ -z "$KERAS" ] || rec "$KERAS" scripts/bench/keras_scratch.py --batch-size "$bs" --steps "$st"

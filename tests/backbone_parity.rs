@@ -1,12 +1,12 @@
 //! The frozen backbones against torchvision 0.26 itself: the same networks, filled with the same
-//! deterministic pattern on both sides (`mammo::backbones::test_pattern`), must give the same
+//! deterministic pattern on both sides (`mammo::models::backbones::test_pattern`), must give the same
 //! features on real MIAS patches. Fixtures made by scripts/fixtures/make_backbone_fixtures.py.
 mod common;
-use mammo::backbones::{
+use mammo::data::npy;
+use mammo::models::backbones::{
     self, default_weights_path, find_default_weights, imagenet_input, BackboneKind, Cut,
     InceptionV3, Vgg16, INCEPTION_V3_PARAMS, VGG16_PARAMS,
 };
-use mammo::npy;
 use ndarray::ArrayD;
 use tch::{Device, Kind, Tensor};
 

@@ -23,7 +23,7 @@ fn synth_is_reproducible_and_in_course_format() {
     // A tenth of COURSE_DATA.md's counts (620/598/947/511 train, 113/66/106/51 test), sorted.
     assert_eq!(&ds.train.label_counts()[1..], &[62, 60, 95, 51]);
     assert_eq!(&ds.test_set().unwrap().label_counts()[1..], &[11, 7, 11, 5]);
-    let h = mammo::npy::read_header(a.join("train_tensor.npy")).unwrap();
+    let h = mammo::data::npy::read_header(a.join("train_tensor.npy")).unwrap();
     assert_eq!(
         (h.descr.as_str(), h.shape.as_slice()),
         ("<u2", &[536usize, 150, 150][..])

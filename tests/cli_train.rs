@@ -159,8 +159,8 @@ fn train_writes_a_complete_consistent_run() {
         );
     }
     // The library's recomputation agrees with the file.
-    let saved = mammo::run::load(&run).unwrap();
-    let again = mammo::evaluate::metrics_from_predictions(
+    let saved = mammo::experiment::run::load(&run).unwrap();
+    let again = mammo::eval::metrics_from_predictions(
         &saved.predictions,
         saved.config.threshold,
         saved.config.seed,

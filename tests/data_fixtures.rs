@@ -2,9 +2,9 @@
 //! scikit-image's CLAHE and scikit-learn's split counts (fixtures made by
 //! scripts/fixtures/make_data_fixtures.py).
 mod common;
-use mammo::npy;
-use mammo::preprocess::{adjust_contrast, clahe_f64, Clahe};
-use mammo::tasks::{class_counts, stratified_kfold, stratified_split, Sample};
+use mammo::data::npy;
+use mammo::data::tasks::{class_counts, stratified_kfold, stratified_split, Sample};
+use mammo::transforms::intensity::{adjust_contrast, clahe_f64, Clahe};
 use ndarray::{Array3, ArrayD, Axis, Ix3};
 use serde_json::Value;
 

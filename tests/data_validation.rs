@@ -1,7 +1,7 @@
 //! Every bad dataset input exits non-zero with one clear line naming the file and the fault,
 //! and never panics.
 mod common;
-use mammo::npy;
+use mammo::data::npy;
 use std::path::{Path, PathBuf};
 
 /// Write a valid 2-pair dataset folder (course layout) and return its path.

@@ -1,6 +1,6 @@
 //! scripts/report_index.py lists, per executed notebook, its KEY lines and the verdicts its
 //! "What this run found" section printed as `VERDICT <notebook>: <claim>: <verdict>: <estimate>`
-//! lines (mammo::findings), with their counts, and links a notebook's slide deck when there is one.
+//! lines (mammo::experiment::findings), with their counts, and links a notebook's slide deck when there is one.
 mod common;
 use std::fs;
 use std::process::Command;

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mammo::dataset::{check_pairing, PairedSet, SIDE};
+use mammo::data::dataset::{check_pairing, PairedSet, SIDE};
 
 fuzz_target!(|data: &[u8]| {
     let (len, rest) = match data.split_first_chunk::<4>() {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mammo::npy;
+use mammo::data::npy;
 
 /// A successful read agrees with the header it was read from.
 fn agrees<T>(r: &mammo::Result<mammo::ndarray::ArrayD<T>>, h: &Result<npy::Header, String>) {

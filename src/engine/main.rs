@@ -1,10 +1,10 @@
 //! `mammo`: the headless runner of the mammo pipeline (this is the engine; `mammo` launches it).
 use clap::{Parser, Subcommand};
-use mammo::config::{Adapter, ModelKind, TrainConfig};
-use mammo::dataset::Dataset;
-use mammo::preprocess::{Clahe, Preprocess};
-use mammo::synth::SynthConfig;
-use mammo::tasks::Task;
+use mammo::data::dataset::Dataset;
+use mammo::data::synth::SynthConfig;
+use mammo::data::tasks::Task;
+use mammo::train::config::{Adapter, ModelKind, TrainConfig};
+use mammo::transforms::intensity::{Clahe, Preprocess};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,13 +39,13 @@ enum Cmd {
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
         /// Calibration: share of lesions drawn with the other severity's look (docs/SYNTHETIC.md).
-        #[arg(long, default_value_t = mammo::synth::ATYPICAL)]
+        #[arg(long, default_value_t = mammo::data::synth::ATYPICAL)]
         atypical: f64,
         /// Calibration: share of hard mass/calcification cases (docs/SYNTHETIC.md).
-        #[arg(long, default_value_t = mammo::synth::HARD_CASES)]
+        #[arg(long, default_value_t = mammo::data::synth::HARD_CASES)]
         hard_cases: f64,
         /// Calibration: share of patients with speckled tissue (docs/SYNTHETIC.md).
-        #[arg(long, default_value_t = mammo::synth::SPECKLED)]
+        #[arg(long, default_value_t = mammo::data::synth::SPECKLED)]
         speckled: f64,
     },
     /// Check a dataset and print per-label and per-task counts and pixel statistics.
@@ -201,7 +201,7 @@ enum SweepCmd {
 }
 
 fn cmd_sweep(cmd: SweepCmd) -> mammo::Result<()> {
-    use mammo::sweep::Grid;
+    use mammo::experiment::sweep::Grid;
     match cmd {
         SweepCmd::Plan { grid, json } => {
             let g = Grid::load(&grid)?;
@@ -240,19 +240,21 @@ fn cmd_sweep(cmd: SweepCmd) -> mammo::Result<()> {
             }
             let done = plan
                 .iter()
-                .filter(|r| r.status == mammo::sweep::Status::Done)
+                .filter(|r| r.status == mammo::experiment::sweep::Status::Done)
                 .count();
             println!("{done} of {} done", plan.len());
             Ok(())
         }
         SweepCmd::Run { grid, index } => {
             let g = Grid::load(&grid)?;
-            let index = index.or_else(mammo::sweep::index_from_env).ok_or_else(|| {
-                mammo::Error::invalid(
-                    "sweep run",
-                    "give --index N (or run it as a job array: SLURM_ARRAY_TASK_ID)",
-                )
-            })?;
+            let index = index
+                .or_else(mammo::experiment::sweep::index_from_env)
+                .ok_or_else(|| {
+                    mammo::Error::invalid(
+                        "sweep run",
+                        "give --index N (or run it as a job array: SLURM_ARRAY_TASK_ID)",
+                    )
+                })?;
             println!("sweep {} run {index}: {}", g.name, g.run_name(index));
             let run = g.run(index)?;
             println!("{}", run.report());
@@ -412,7 +414,7 @@ impl TrainArgs {
             Some(
                 self.data
                     .clone()
-                    .unwrap_or_else(mammo::profile::data_dir)
+                    .unwrap_or_else(mammo::runtime::profile::data_dir)
                     .display()
                     .to_string(),
             ),
@@ -462,7 +464,7 @@ fn write_json(path: &std::path::Path, v: &impl serde::Serialize) -> mammo::Resul
 
 fn cmd_train(a: TrainArgs) -> mammo::Result<()> {
     if let Some(dir) = &a.resume {
-        let run = mammo::run::resume(dir)?;
+        let run = mammo::experiment::run::resume(dir)?;
         println!("{}", run.report());
         println!("run saved in {}", dir.display());
         return Ok(());
@@ -479,18 +481,18 @@ fn cmd_train(a: TrainArgs) -> mammo::Result<()> {
         .unwrap_or_else(|| PathBuf::from("."));
     let ds = Dataset::load(&cfg.data)?;
     let overwrite = if a.force {
-        mammo::run::Overwrite::Yes
+        mammo::experiment::run::Overwrite::Yes
     } else {
-        mammo::run::Overwrite::No
+        mammo::experiment::run::Overwrite::No
     };
-    let run = mammo::run::train(&cfg, &ds, Some(&runs), overwrite)?;
+    let run = mammo::experiment::run::train(&cfg, &ds, Some(&runs), overwrite)?;
     println!("{}", run.report());
     println!("run saved in {}", out.display());
     Ok(())
 }
 
 fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Result<()> {
-    let mut run = mammo::run::load(&run_dir)?;
+    let mut run = mammo::experiment::run::load(&run_dir)?;
     if tta && data.is_none() {
         return Err(mammo::Error::invalid(
             "evaluate",
@@ -499,7 +501,7 @@ fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Re
     }
     // The backbone weights the run was trained with, as recorded; else (a run saved before they
     // were recorded) those of the model loaded now for --data.
-    let mut weights = mammo::evaluate::read_weights(&run_dir)?;
+    let mut weights = mammo::eval::read_weights(&run_dir)?;
     let preds = match data {
         Some(d) => {
             let ds = Dataset::load(&d)?;
@@ -510,7 +512,7 @@ fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Re
                 .take()
                 .ok_or_else(|| mammo::Error::Other("model not loaded".into()))?;
             if weights.is_none() {
-                weights = mammo::run::model_weights(&model)?;
+                weights = mammo::experiment::run::model_weights(&model)?;
             }
             let t = mammo::train::Trained {
                 config: run.config.clone(),
@@ -519,13 +521,12 @@ fn cmd_evaluate(run_dir: PathBuf, data: Option<PathBuf>, tta: bool) -> mammo::Re
                 data,
                 seconds: 0.0,
             };
-            mammo::evaluate::predict_run(&t, tta)?
+            mammo::eval::predict_run(&t, tta)?
         }
         None => run.predictions.clone(),
     };
-    let m =
-        mammo::evaluate::metrics_from_predictions(&preds, run.config.threshold, run.config.seed)?;
-    mammo::evaluate::write_run(
+    let m = mammo::eval::metrics_from_predictions(&preds, run.config.threshold, run.config.seed)?;
+    mammo::eval::write_run(
         &run_dir,
         &run.config,
         run.history.as_ref(),
@@ -548,25 +549,25 @@ fn cmd_ensemble(runs: Vec<PathBuf>, out: PathBuf, force: bool) -> mammo::Result<
     }
     let loaded = runs
         .iter()
-        .map(mammo::run::load)
+        .map(mammo::experiment::run::load)
         .collect::<mammo::Result<Vec<_>>>()?;
-    let preds: Vec<&mammo::evaluate::Predictions> = loaded.iter().map(|r| &r.predictions).collect();
-    let avg = mammo::evaluate::ensemble(&preds)?;
+    let preds: Vec<&mammo::eval::Predictions> = loaded.iter().map(|r| &r.predictions).collect();
+    let avg = mammo::eval::ensemble(&preds)?;
     let first = &loaded[0].config;
-    let m = mammo::evaluate::metrics_from_predictions(&avg, first.threshold, first.seed)?;
+    let m = mammo::eval::metrics_from_predictions(&avg, first.threshold, first.seed)?;
     std::fs::create_dir_all(&out).map_err(|e| mammo::Error::io(&out, e))?;
     let mut cfg = first.clone();
     cfg.name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "ensemble".into());
-    mammo::evaluate::write_run(&out, &cfg, None, &avg, &m, None)?;
+    mammo::eval::write_run(&out, &cfg, None, &avg, &m, None)?;
     let members: Vec<String> = runs.iter().map(|r| r.display().to_string()).collect();
     write_json(
         &out.join("ensemble.json"),
         &serde_json::json!({ "members": members, "rule": "average of probabilities" }),
     )?;
-    let r = mammo::run::Run {
+    let r = mammo::experiment::run::Run {
         dir: Some(out.clone()),
         config: cfg,
         history: None,
@@ -588,14 +589,17 @@ fn cmd_features(
     out: PathBuf,
     device: String,
 ) -> mammo::Result<()> {
-    use mammo::backbones::{Backbone, BackboneKind};
+    use mammo::models::backbones::{Backbone, BackboneKind};
     let kind = BackboneKind::parse(&model)?;
     let cut = kind.parse_cut(cut.as_deref().unwrap_or("top"))?;
-    let device = mammo::device::parse_device(&device)?;
+    let device = mammo::runtime::device::parse_device(&device)?;
     let mut bb = Backbone::new(kind, cut, device)?;
-    match weights
-        .or_else(|| mammo::backbones::find_default_weights(mammo::profile::project_root(), kind))
-    {
+    match weights.or_else(|| {
+        mammo::models::backbones::find_default_weights(
+            mammo::runtime::profile::project_root(),
+            kind,
+        )
+    }) {
         Some(w) => {
             bb.load_safetensors(&w)?;
         }
@@ -604,7 +608,7 @@ fn cmd_features(
             kind.name()
         ),
     }
-    let imgs = mammo::npy::read_u16_images(&input)?;
+    let imgs = mammo::data::npy::read_u16_images(&input)?;
     let shape = imgs.shape().to_vec();
     let (n, h, w) = match shape.as_slice() {
         [n, h, w] | [n, h, w, 1] => (*n, *h, *w),
@@ -613,7 +617,7 @@ fn cmd_features(
                 &input,
                 format!(
                     "expected (N, H, W) or (N, H, W, 1) patches, found {}",
-                    mammo::npy::shape_str(&shape)
+                    mammo::data::npy::shape_str(&shape)
                 ),
             ))
         }
@@ -630,7 +634,7 @@ fn cmd_features(
         let f = bb.features(&x)?;
         outv.extend(mammo::tensor_to_vec_f32(&f)?);
     }
-    mammo::npy::write(&out, &[n, c as usize, fh as usize, fw as usize], &outv)?;
+    mammo::data::npy::write(&out, &[n, c as usize, fh as usize, fw as usize], &outv)?;
     println!(
         "wrote {} ({n}, {c}, {fh}, {fw}) float32 features of {} cut {}",
         out.display(),
@@ -647,7 +651,7 @@ fn cmd_explain(
     out: PathBuf,
     data: Option<PathBuf>,
 ) -> mammo::Result<()> {
-    let mut run = mammo::run::load(&run_dir)?;
+    let mut run = mammo::experiment::run::load(&run_dir)?;
     let cfg = run.config.clone();
     let ds = Dataset::load(data.as_ref().unwrap_or(&cfg.data))?;
     let rd = mammo::train::prepare(&cfg, &ds)?;
@@ -686,8 +690,8 @@ fn cmd_explain(
     }
     .unwrap_or(0.5);
     let model = run.load_model()?;
-    let cam = mammo::gradcam::grad_cam_at(model, pset, sample, thr)?;
-    let png = mammo::gradcam::side_by_side_png(pset, &cam)?;
+    let cam = mammo::eval::gradcam::grad_cam_at(model, pset, sample, thr)?;
+    let png = mammo::eval::gradcam::side_by_side_png(pset, &cam)?;
     png.save(&out)?;
     let names = cfg.task.class_names();
     println!(
@@ -705,12 +709,12 @@ fn cmd_bench(
     batch_size: i64,
     steps: usize,
     what: String,
-    compute: mammo::models::Compute,
+    compute: mammo::runtime::precision::Compute,
     micro_batch: Option<usize>,
     data: Option<PathBuf>,
 ) -> mammo::Result<()> {
-    use mammo::bench;
-    let data = data.unwrap_or_else(mammo::profile::data_dir);
+    use mammo::experiment::bench;
+    let data = data.unwrap_or_else(mammo::runtime::profile::data_dir);
     let json = |v: serde_json::Result<String>| v.map_err(|e| mammo::Error::Other(e.to_string()));
     let line = match what.as_str() {
         "scratch" => json(serde_json::to_string(&bench::scratch_throughput(
@@ -791,7 +795,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
                     return mammo::error::invalid(name, format!("{v} must be in [0, 1]"));
                 }
             }
-            let ds = mammo::synth::write(
+            let ds = mammo::data::synth::write(
                 &out,
                 &SynthConfig {
                     seed,
@@ -820,9 +824,9 @@ fn run(cli: Cli) -> mammo::Result<()> {
             let ds = match (data, images, labels) {
                 (Some(d), _, _) => Dataset::load(d)?,
                 (None, Some(i), Some(l)) => Dataset::from_files(i, l)?,
-                _ => Dataset::load(mammo::profile::data_dir())?,
+                _ => Dataset::load(mammo::runtime::profile::data_dir())?,
             };
-            let s = mammo::inspect::summarize(&ds);
+            let s = mammo::data::inspect::summarize(&ds);
             if json {
                 println!(
                     "{}",
@@ -854,8 +858,8 @@ fn run(cli: Cli) -> mammo::Result<()> {
             micro_batch,
             data,
         } => {
-            use mammo::models::{Compute, Precision};
-            let device = mammo::device::parse_device(&device)?;
+            use mammo::runtime::precision::{Compute, Precision};
+            let device = mammo::runtime::device::parse_device(&device)?;
             let compute = Compute {
                 channels_last,
                 precision: Precision::parse_setting(&precision)?
@@ -899,8 +903,8 @@ fn run(cli: Cli) -> mammo::Result<()> {
             pre.apply_dataset(&mut ds)?;
             if ds.test.is_none() {
                 ds.train.save(
-                    out.join(mammo::dataset::MIAS_IMAGES),
-                    out.join(mammo::dataset::MIAS_LABELS),
+                    out.join(mammo::data::dataset::MIAS_IMAGES),
+                    out.join(mammo::data::dataset::MIAS_LABELS),
                 )?;
             } else {
                 ds.save(&out)?;
@@ -917,8 +921,9 @@ fn run(cli: Cli) -> mammo::Result<()> {
 }
 
 fn doctor(json: bool) -> mammo::Result<()> {
-    let rep = mammo::device::report();
-    let found = mammo::inspect::find_datasets(&mammo::profile::project_root().join("data"));
+    let rep = mammo::runtime::doctor::report();
+    let found =
+        mammo::data::inspect::find_datasets(&mammo::runtime::profile::project_root().join("data"));
     if json {
         let v = serde_json::json!({ "environment": rep, "datasets": found });
         println!(
@@ -929,7 +934,9 @@ fn doctor(json: bool) -> mammo::Result<()> {
         println!("{rep}");
         println!(
             "datasets under {}:",
-            mammo::profile::project_root().join("data").display()
+            mammo::runtime::profile::project_root()
+                .join("data")
+                .display()
         );
         if found.is_empty() {
             println!("  none (generate the default with `mammo synth --out data/synthetic`)");
@@ -948,8 +955,8 @@ fn doctor(json: bool) -> mammo::Result<()> {
 
 fn main() -> ExitCode {
     // Before any large allocation: tensor buffers are reused rather than mapped and unmapped
-    // at every step (mammo::device::allocator).
-    mammo::device::allocator();
+    // at every step (mammo::runtime::device::allocator).
+    mammo::runtime::device::allocator();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

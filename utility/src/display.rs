@@ -3,6 +3,7 @@
 //! `image/svg+xml` (and images as `image/png`), which survive nbconvert's HTML export.
 use crate::error::Result;
 use base64::Engine as _;
+use ndarray::ArrayView2;
 use std::path::Path;
 
 /// Whether this process runs inside an evcxr kernel.
@@ -130,4 +131,30 @@ fn encode_png(width: u32, height: u32, pixels: &[u8], color: png::ColorType) -> 
             .map_err(|e| crate::Error::Other(format!("PNG encoding failed: {e}")))?;
     }
     Ok(PngImage { bytes })
+}
+
+/// How 16-bit pixels are mapped to the 8-bit display.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Window {
+    /// Each image stretched from its own min to max (matplotlib's default).
+    Auto,
+    /// Fixed window, as fractions of 65535.
+    Fixed(f64, f64),
+}
+
+/// 16-bit image to 8-bit display pixels.
+pub fn to_display(img: ArrayView2<u16>, window: Window) -> Vec<u8> {
+    let (lo, hi) = match window {
+        Window::Auto => {
+            let (a, b) = img
+                .iter()
+                .fold((u16::MAX, 0u16), |(a, b), &v| (a.min(v), b.max(v)));
+            (a as f64, b as f64)
+        }
+        Window::Fixed(a, b) => (a * 65535.0, b * 65535.0),
+    };
+    let span = (hi - lo).max(1.0);
+    img.iter()
+        .map(|&v| (((v as f64 - lo) / span).clamp(0.0, 1.0) * 255.0).round() as u8)
+        .collect()
 }

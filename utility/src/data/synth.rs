@@ -1,0 +1,523 @@
+//! The synthetic default dataset: course-format files that look like the CBIS-DDSM patches.
+//!
+//! What it models (see docs/SYNTHETIC.md): breast-tissue background as a Gaussian random field
+//! with a power-law spectrum (1/f^beta, beta ~ 3.2 +- 0.3, as measured on real patches), patient
+//! density and contrast; the baseline is healthy tissue of the same synthetic patient; masses
+//! (benign round/oval and circumscribed; malignant irregular, ill-defined and spiculated) and
+//! calcifications (benign few, coarse, round; malignant many, fine, pleomorphic, clustered or
+//! linear); lesion size varying as crops of different sizes resized to 150 make it vary, with
+//! nearest-neighbour blockiness for small crops; 12-bit quantisation in the 16-bit range.
+//! Benign and malignant overlap on purpose (atypical lesions), so that benign/malignant is much
+//! harder than mass/calcification, as on the real data. Results on it say nothing clinical.
+use crate::data::dataset::{Dataset, PairedSet, SIDE};
+use crate::error::Result;
+use crate::rng::SeededRng;
+use ndarray::{Array2, Array3};
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use std::path::Path;
+
+/// Abnormality label counts (labels 1..=4) of the course files (COURSE_DATA.md).
+pub const TRAIN_COUNTS: [usize; 4] = [620, 598, 947, 511];
+pub const TEST_COUNTS: [usize; 4] = [113, 66, 106, 51];
+
+/// Default share of lesions drawn with the other severity's look ([`SynthConfig::atypical`]).
+pub const ATYPICAL: f64 = 0.12;
+/// Default share of hard mass/calcification cases ([`SynthConfig::hard_cases`]).
+pub const HARD_CASES: f64 = 0.6;
+/// Default share of speckled patients ([`SynthConfig::speckled`]).
+pub const SPECKLED: f64 = 0.5;
+
+/// Generator settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SynthConfig {
+    pub seed: u64,
+    /// Fraction of the course's size (1.0 = 2676 train and 336 test pairs); proportions are kept.
+    pub scale: f64,
+    /// Probability that a lesion is drawn with the other severity's look (benign/malignant overlap).
+    pub atypical: f64,
+    /// Probability that a lesion is a hard case for mass vs calcification, as real ones can be:
+    /// half of these masses are faint (barely denser than the tissue) and half carry a few coarse
+    /// calcifications inside; half of these calcification clusters are sparse and faint, half lie
+    /// on a faint density. Calibrated in docs/SYNTHETIC.md.
+    pub hard_cases: f64,
+    /// Probability that a patient's tissue is speckled: scattered bright specks (vascular or
+    /// benign scattered calcifications) over the whole breast, so in both patches of the pair.
+    /// A speckled mass patch looks partly like a calcification cluster; the baseline patch of the
+    /// same patient tells the two apart, which is what a Siamese network can use.
+    pub speckled: f64,
+}
+
+impl Default for SynthConfig {
+    fn default() -> Self {
+        SynthConfig {
+            seed: 42,
+            scale: 1.0,
+            atypical: ATYPICAL,
+            hard_cases: HARD_CASES,
+            speckled: SPECKLED,
+        }
+    }
+}
+
+/// Label counts at a scale: each count rounded, at least 1 per label when scale > 0.
+pub fn scaled_counts(counts: [usize; 4], scale: f64) -> [usize; 4] {
+    counts.map(|c| ((c as f64 * scale).round() as usize).max(1))
+}
+
+mod texture;
+use texture::{power_law_fields, Synth};
+
+/// The synthetic patient shared by both patches of a pair.
+#[derive(Debug, Clone, Copy)]
+struct Patient {
+    mean: f64,
+    sd: f64,
+    beta: f64,
+    /// Quantisation step in 16-bit units.
+    step: u16,
+    /// Scattered specks over the whole breast ([`SynthConfig::speckled`]).
+    speckled: bool,
+}
+
+fn draw_patient(rng: &mut SeededRng, cfg: &SynthConfig) -> Patient {
+    Patient {
+        mean: rng.gen_range(0.55..0.65),
+        sd: rng.gen_range(0.045..0.080),
+        beta: (3.2 + 0.3 * rng.sample::<f64, _>(StandardNormal)).clamp(2.4, 4.0),
+        step: 16,
+        speckled: rng.gen_bool(cfg.speckled.clamp(0.0, 1.0)),
+    }
+}
+
+fn smoothstep(e0: f64, e1: f64, x: f64) -> f64 {
+    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// Distance from point p to segment a-b.
+fn seg_dist(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let l2 = dx * dx + dy * dy;
+    let t = if l2 > 0.0 {
+        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / l2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (qx, qy) = (a.0 + t * dx, a.1 + t * dy);
+    (((p.0 - qx).powi(2) + (p.1 - qy).powi(2)).sqrt(), t)
+}
+
+/// A spicule: from a point on the margin, to its tip, with a width.
+type Spicule = ((f64, f64), (f64, f64), f64);
+
+/// Add a mass. `malignant_look` selects the irregular, ill-defined, spiculated appearance.
+fn add_mass(
+    img: &mut Array2<f64>,
+    rng: &mut SeededRng,
+    malignant_look: bool,
+    scale: f64,
+    patient: &Patient,
+    hard: Hard,
+) {
+    let cx = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
+    let cy = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
+    let r0 = (rng.gen_range(16.0..34.0) * scale).clamp(6.0, 70.0);
+    let contrast = patient.sd
+        * if hard == Hard::Faint {
+            rng.gen_range(0.3..0.7)
+        } else {
+            rng.gen_range(1.1..2.0)
+        };
+    // Radial shape: ellipticity (k = 2) for all; higher harmonics for irregular margins.
+    let ecc = rng.gen_range(0.0..0.25);
+    let phi2 = rng.gen_range(0.0..std::f64::consts::TAU);
+    let harmonics: Vec<(f64, f64, f64)> = if malignant_look {
+        (3..9)
+            .map(|k| {
+                (
+                    k as f64,
+                    rng.gen_range(0.02..0.09),
+                    rng.gen_range(0.0..std::f64::consts::TAU),
+                )
+            })
+            .collect()
+    } else {
+        (3..5)
+            .map(|k| {
+                (
+                    k as f64,
+                    rng.gen_range(0.0..0.02),
+                    rng.gen_range(0.0..std::f64::consts::TAU),
+                )
+            })
+            .collect()
+    };
+    // (k, amplitude, cos p, sin p), k ascending from 3.
+    let harmonics: Vec<(f64, f64, f64, f64)> = harmonics
+        .into_iter()
+        .map(|(k, a, p)| (k, a, p.cos(), p.sin()))
+        .collect();
+    let (cos2p, sin2p) = ((2.0 * phi2).cos(), (2.0 * phi2).sin());
+    let edge = if malignant_look {
+        rng.gen_range(2.5..6.0)
+    } else {
+        rng.gen_range(0.8..2.0)
+    };
+    let spicules: Vec<Spicule> = if malignant_look {
+        let n = rng.gen_range(6..16);
+        (0..n)
+            .map(|_| {
+                let th: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+                let len = r0 * rng.gen_range(0.5..1.4);
+                let a = (cx + 0.8 * r0 * th.cos(), cy + 0.8 * r0 * th.sin());
+                let b = (cx + (r0 + len) * th.cos(), cy + (r0 + len) * th.sin());
+                (a, b, rng.gen_range(0.7..1.6))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let reach = r0 * 2.6 + 8.0;
+    let (x0, x1) = (
+        (cx - reach).max(0.0) as usize,
+        ((cx + reach) as usize).min(SIDE - 1),
+    );
+    let (y0, y1) = (
+        (cy - reach).max(0.0) as usize,
+        ((cy + reach) as usize).min(SIDE - 1),
+    );
+    // Beyond `r_max` the body contributes exactly 0 (smoothstep saturates at 1), and a pixel
+    // outside a spicule's box is farther than 3w from it: both are skipped without changing a
+    // single output value.
+    let r_max = r0 * (1.0 + ecc + harmonics.iter().map(|h| h.1).sum::<f64>()) + edge + 1e-6;
+    let boxes: Vec<(f64, f64, f64, f64)> = spicules
+        .iter()
+        .map(|&(a, b, w)| {
+            (
+                a.0.min(b.0) - 3.0 * w,
+                a.0.max(b.0) + 3.0 * w,
+                a.1.min(b.1) - 3.0 * w,
+                a.1.max(b.1) + 3.0 * w,
+            )
+        })
+        .collect();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+            let d = (dx * dx + dy * dy).sqrt();
+            let (xf, yf) = (x as f64, y as f64);
+            let near_spicule =
+                |bx: &(f64, f64, f64, f64)| xf >= bx.0 && xf <= bx.1 && yf >= bx.2 && yf <= bx.3;
+            if d >= r_max && !boxes.iter().any(near_spicule) {
+                continue;
+            }
+            // cos/sin of the polar angle and its multiples by the Chebyshev recurrence (no
+            // atan2/cos per pixel: this loop dominates the generator's time).
+            let (c1, s1) = if d > 0.0 {
+                (dx / d, dy / d)
+            } else {
+                (1.0, 0.0)
+            };
+            let (c2, s2) = (c1 * c1 - s1 * s1, 2.0 * s1 * c1);
+            let mut rt = r0 * (1.0 + ecc * (c2 * cos2p + s2 * sin2p));
+            let (mut ck, mut sk) = (c2 * c1 - s2 * s1, s2 * c1 + c2 * s1); // k = 3
+            let mut k = 3.0;
+            for &(hk, a, cp, sp) in &harmonics {
+                while k < hk {
+                    (ck, sk) = (ck * c1 - sk * s1, sk * c1 + ck * s1);
+                    k += 1.0;
+                }
+                // cos(k th + p)
+                rt += r0 * a * (ck * cp - sk * sp);
+            }
+            let mut v = contrast * (1.0 - smoothstep(rt - edge, rt + edge, d));
+            for (&(a, b, w), bx) in spicules.iter().zip(&boxes) {
+                if !near_spicule(bx) {
+                    continue;
+                }
+                let (sd, t) = seg_dist((xf, yf), a, b);
+                if sd < 3.0 * w {
+                    v = v.max(contrast * 0.75 * (1.0 - t) * (-(sd * sd) / (2.0 * w * w)).exp());
+                }
+            }
+            img[[y, x]] += v;
+        }
+    }
+    if hard == Hard::Mixed {
+        // A few coarse calcifications inside the mass body.
+        let n = rng.gen_range(2..6);
+        let b = patient.sd * rng.gen_range(2.0..3.5);
+        for _ in 0..n {
+            let a: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+            let r = 0.8 * r0 * rng.gen::<f64>().sqrt();
+            let rad = rng.gen_range(1.6..3.5) * scale.sqrt();
+            add_speck(img, (cx + r * a.cos(), cy + r * a.sin()), rad, 1.0, 0.0, b);
+        }
+    }
+}
+
+/// A hard case for mass vs calcification (see [`SynthConfig::hard_cases`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hard {
+    No,
+    /// Mass: faint; calcifications: sparse and faint.
+    Faint,
+    /// Mass: with calcifications inside; calcifications: on a faint density.
+    Mixed,
+}
+
+/// One bright speck (a calcification) of radius `r`, elongated by `aspect` along angle `o`.
+fn add_speck(img: &mut Array2<f64>, p: (f64, f64), r: f64, aspect: f64, o: f64, b: f64) {
+    let (px, py) = p;
+    let reach = (r * aspect * 2.5 + 2.0) as isize;
+    let (co, so) = (o.cos(), o.sin());
+    for y in (py as isize - reach).max(0)..=(py as isize + reach).min(SIDE as isize - 1) {
+        for x in (px as isize - reach).max(0)..=(px as isize + reach).min(SIDE as isize - 1) {
+            let (dx, dy) = (x as f64 - px, y as f64 - py);
+            let u = (dx * co + dy * so) / aspect;
+            let w = -dx * so + dy * co;
+            let d = (u * u + w * w).sqrt();
+            let v = b * (1.0 - smoothstep(r - 0.6, r + 0.6, d));
+            let cell = &mut img[[y as usize, x as usize]];
+            *cell = cell.max(*cell + v);
+        }
+    }
+}
+
+/// Scattered specks over the whole patch: the tissue of a speckled patient.
+fn add_scattered_specks(img: &mut Array2<f64>, rng: &mut SeededRng, patient: &Patient) {
+    let n = rng.gen_range(4..12);
+    for _ in 0..n {
+        let p = (rng.gen_range(4.0..146.0), rng.gen_range(4.0..146.0));
+        let r = rng.gen_range(1.2..3.0);
+        let aspect = rng.gen_range(1.0..2.0);
+        let o = rng.gen_range(0.0..std::f64::consts::PI);
+        let b = patient.sd * rng.gen_range(2.0..3.5);
+        add_speck(img, p, r, aspect, o, b);
+    }
+}
+
+/// Add a calcification cluster. `malignant_look`: many, fine, pleomorphic, clustered or linear.
+fn add_calcifications(
+    img: &mut Array2<f64>,
+    rng: &mut SeededRng,
+    malignant_look: bool,
+    scale: f64,
+    patient: &Patient,
+    hard: Hard,
+) {
+    let cx = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
+    let cy = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
+    let spread = (rng.gen_range(12.0..32.0) * scale).clamp(5.0, 60.0);
+    if hard == Hard::Mixed {
+        // The cluster lies on a faint density, as if on a mass.
+        let r0 = spread * rng.gen_range(0.8..1.3);
+        let c = patient.sd * rng.gen_range(0.5..1.0);
+        let edge = rng.gen_range(2.0..5.0);
+        let reach = (r0 + edge + 2.0) as isize;
+        for y in (cy as isize - reach).max(0)..=(cy as isize + reach).min(SIDE as isize - 1) {
+            for x in (cx as isize - reach).max(0)..=(cx as isize + reach).min(SIDE as isize - 1) {
+                let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
+                img[[y as usize, x as usize]] += c * (1.0 - smoothstep(r0 - edge, r0 + edge, d));
+            }
+        }
+    }
+    let (n, rad) = if malignant_look {
+        (
+            rng.gen_range(10..32),
+            (0.6 * scale.sqrt(), 1.6 * scale.sqrt()),
+        )
+    } else {
+        (
+            rng.gen_range(2..8),
+            (2.0 * scale.sqrt(), 4.5 * scale.sqrt()),
+        )
+    };
+    let linear = malignant_look && rng.gen_bool(0.5);
+    let dir: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+    let (brightness, n) = if hard == Hard::Faint {
+        (
+            patient.sd * rng.gen_range(1.2..2.2),
+            n.min(rng.gen_range(1..5)),
+        )
+    } else {
+        (patient.sd * rng.gen_range(2.5..4.5), n)
+    };
+    for _ in 0..n {
+        let (px, py) = if linear {
+            let t = rng.gen_range(-1.0..1.0) * spread;
+            let j = rng.gen_range(-0.15..0.15) * spread;
+            (
+                cx + t * dir.cos() - j * dir.sin(),
+                cy + t * dir.sin() + j * dir.cos(),
+            )
+        } else {
+            let a: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+            let r = spread * rng.gen::<f64>().sqrt();
+            (cx + r * a.cos(), cy + r * a.sin())
+        };
+        let r = rng.gen_range(rad.0..rad.1).max(0.5);
+        // Pleomorphic: elongated, randomly oriented; benign: round.
+        let aspect = if malignant_look {
+            rng.gen_range(1.0..3.0)
+        } else {
+            rng.gen_range(1.0..1.3)
+        };
+        let o: f64 = rng.gen_range(0.0..std::f64::consts::PI);
+        let b = brightness * rng.gen_range(0.7..1.2);
+        add_speck(img, (px, py), r, aspect, o, b);
+    }
+}
+
+/// Nearest-neighbour resample 150 -> s -> 150 (what resizing a small crop up to 150 does).
+fn blocky(img: &Array2<f64>, s: usize) -> Array2<f64> {
+    if s >= SIDE {
+        return img.clone();
+    }
+    let mut small = Array2::<f64>::zeros((s, s));
+    for y in 0..s {
+        for x in 0..s {
+            small[[y, x]] = img[[(y * SIDE) / s, (x * SIDE) / s]];
+        }
+    }
+    Array2::from_shape_fn((SIDE, SIDE), |(y, x)| {
+        small[[(y * s) / SIDE, (x * s) / SIDE]]
+    })
+}
+
+/// Quantise to multiples of `step` (the top level is the largest multiple that fits in 16 bits).
+fn quantize(img: &Array2<f64>, step: u16) -> Array2<u16> {
+    let st = step.max(1) as f64;
+    let levels = (65535.0 / st).floor();
+    img.mapv(|v| ((v.clamp(0.0, 1.0) * levels).round() * st) as u16)
+}
+
+/// Generate one pair (baseline, abnormality) for abnormality label 1..=4.
+fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16>, Array2<u16>) {
+    let mut rng = SeededRng::seed_from_u64(seed);
+    let p = draw_patient(&mut rng, cfg);
+    let (field, field2) = power_law_fields(&mut rng, p.beta, sy);
+    let mut base =
+        Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + p.sd * field[y * SIDE + x]);
+    // Abnormality patches are cut around dense lesions: more varied tissue than the baselines.
+    let sd2 = p.sd * rng.gen_range(1.15..1.45);
+    let mut abn = Array2::from_shape_fn((SIDE, SIDE), |(y, x)| p.mean + sd2 * field2[y * SIDE + x]);
+    let malignant = label.is_multiple_of(2);
+    let look = if rng.gen_bool(cfg.atypical.clamp(0.0, 1.0)) {
+        !malignant
+    } else {
+        malignant
+    };
+    let is_mass = label <= 2;
+    let hard = if rng.gen_bool(cfg.hard_cases.clamp(0.0, 1.0)) {
+        if rng.gen_bool(0.5) {
+            Hard::Faint
+        } else {
+            Hard::Mixed
+        }
+    } else {
+        Hard::No
+    };
+    // Crop side in original pixels: small crops are magnified (and blocky), large ones shrunk.
+    let crop: f64 = if is_mass {
+        (rng.gen_range(90f64..320.0).ln()).exp()
+    } else {
+        rng.gen_range(60f64..260.0)
+    };
+    let scale = (150.0 / crop).sqrt().clamp(0.6, 1.6);
+    if p.speckled {
+        add_scattered_specks(&mut base, &mut rng, &p);
+        add_scattered_specks(&mut abn, &mut rng, &p);
+    }
+    if is_mass {
+        add_mass(&mut abn, &mut rng, look, scale, &p, hard);
+    } else {
+        add_calcifications(&mut abn, &mut rng, look, scale, &p, hard);
+    }
+    let abn = blocky(&abn, crop.round() as usize);
+    (quantize(&base, p.step), quantize(&abn, p.step))
+}
+
+fn make_set(counts: [usize; 4], seed: u64, set_tag: u64, cfg: &SynthConfig) -> Result<PairedSet> {
+    let labels_ab: Vec<u8> = counts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &c)| std::iter::repeat_n(i as u8 + 1, c))
+        .collect();
+    let n_pairs = labels_ab.len();
+    let mut images = Array3::<u16>::zeros((2 * n_pairs, SIDE, SIDE));
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .clamp(1, 16);
+    let chunk = n_pairs.div_ceil(threads).max(1);
+    {
+        let slice = images
+            .as_slice_mut()
+            .ok_or_else(|| crate::Error::Other("image buffer not contiguous".into()))?;
+        let px = SIDE * SIDE;
+        std::thread::scope(|s| {
+            for (ci, part) in slice.chunks_mut(2 * px * chunk).enumerate() {
+                let labels_ab = &labels_ab;
+                s.spawn(move || {
+                    let sy = Synth::new();
+                    for (j, pair) in part.chunks_mut(2 * px).enumerate() {
+                        let k = ci * chunk + j;
+                        let pair_seed = seed
+                            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                            .wrapping_add(set_tag.wrapping_mul(0xD1B5_4A32_D192_ED03))
+                            .wrapping_add(k as u64);
+                        let (b, a) = make_pair(labels_ab[k], pair_seed, cfg, &sy);
+                        pair[..px].copy_from_slice(b.as_slice().unwrap_or(&[]));
+                        pair[px..].copy_from_slice(a.as_slice().unwrap_or(&[]));
+                    }
+                });
+            }
+        });
+    }
+    let mut labels = Vec::with_capacity(2 * n_pairs);
+    for &l in &labels_ab {
+        labels.push(0);
+        labels.push(l);
+    }
+    Ok(PairedSet {
+        images: images.into_shared(),
+        labels,
+        images_path: Default::default(),
+        labels_path: Default::default(),
+    })
+}
+
+/// Generate the synthetic dataset (train and public test sets) in memory.
+pub fn generate(cfg: &SynthConfig) -> Result<Dataset> {
+    if !(cfg.scale > 0.0 && cfg.scale <= 10.0) {
+        return crate::error::invalid("scale", format!("{} must be in (0, 10]", cfg.scale));
+    }
+    let train = make_set(scaled_counts(TRAIN_COUNTS, cfg.scale), cfg.seed, 1, cfg)?;
+    let test = make_set(scaled_counts(TEST_COUNTS, cfg.scale), cfg.seed, 2, cfg)?;
+    Ok(Dataset {
+        name: "synthetic".into(),
+        dir: Default::default(),
+        train,
+        test: Some(test),
+    })
+}
+
+/// Generate and write the four course files into `out` (each written atomically).
+pub fn write(out: impl AsRef<Path>, cfg: &SynthConfig) -> Result<Dataset> {
+    let out = out.as_ref();
+    let mut ds = generate(cfg)?;
+    ds.save(out)?;
+    ds.dir = out.to_path_buf();
+    ds.train.images_path = out.join(crate::data::dataset::TRAIN_IMAGES);
+    ds.train.labels_path = out.join(crate::data::dataset::TRAIN_LABELS);
+    if let Some(t) = ds.test.as_mut() {
+        t.images_path = out.join(crate::data::dataset::TEST_IMAGES);
+        t.labels_path = out.join(crate::data::dataset::TEST_LABELS);
+    }
+    Ok(ds)
+}
+
+#[cfg(test)]
+mod tests;

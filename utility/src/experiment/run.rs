@@ -1,0 +1,491 @@
+//! Runs end to end: train a configuration on a dataset, evaluate it, save the run folder; load
+//! it back; show its curves, confusion matrices and table row.
+use crate::data::dataset::Dataset;
+use crate::display::Figure;
+use crate::error::{Error, Result};
+use crate::eval::{self, Predictions, RunMetrics, SavedRun, SetMetrics, ThresholdChoice};
+use crate::models::pretrained::WeightsRecord;
+use crate::report::table::ExperimentRow;
+use crate::train::config::TrainConfig;
+use crate::train::{self, Classifier, History};
+use std::path::{Path, PathBuf};
+
+/// A finished run: its configuration, history, predictions and metrics, and (when trained in
+/// this session or loaded on request) its model.
+#[derive(Debug)]
+pub struct Run {
+    pub dir: Option<PathBuf>,
+    pub config: TrainConfig,
+    pub history: Option<History>,
+    pub predictions: Predictions,
+    pub metrics: RunMetrics,
+    pub seconds: f64,
+    pub model: Option<Classifier>,
+    /// For an ensemble: the names of its members.
+    pub members: Vec<String>,
+}
+
+/// Whether an existing run folder may be replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    No,
+    Yes,
+}
+
+/// Train `cfg` on `ds` and save the run in `runs/<cfg.name>` (`runs = None`: keep it in memory).
+pub fn train(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    runs: Option<&Path>,
+    overwrite: Overwrite,
+) -> Result<Run> {
+    cfg.validate()?;
+    let cfg = &cfg.resolved()?;
+    let dir = match runs {
+        Some(r) => {
+            let d = train::run_dir(r, &cfg.name)?;
+            if d.join("config.json").exists() && overwrite == Overwrite::No {
+                let hint = if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
+                    "an interrupted run is there: continue it (--resume), choose another name, or overwrite it (--force)"
+                } else {
+                    "run folder exists: choose another name, or overwrite it (--force)"
+                };
+                return Err(Error::bad_file(&d, hint));
+            }
+            std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
+            // A new run replaces every file of the old one; the configuration goes first, so an
+            // interrupted run can be resumed from its folder alone.
+            for f in [
+                "metrics.json",
+                "predictions.csv",
+                "history.csv",
+                "model.safetensors",
+                train::CHECKPOINT,
+            ] {
+                let p = d.join(f);
+                if p.exists() {
+                    std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+                }
+            }
+            eval::write_config(&d, cfg)?;
+            Some(d)
+        }
+        None => None,
+    };
+    let trained =
+        train::prepare(cfg, ds).and_then(|data| train::fit(cfg, data, dir.as_deref(), None));
+    match trained {
+        Ok(t) => finish(t, dir),
+        Err(e) => {
+            // A run that failed before its first epoch leaves nothing behind (no folder that a
+            // second try would have to --force).
+            if let Some(d) = &dir {
+                if !train::has_checkpoint(d) {
+                    let _ = std::fs::remove_file(d.join("config.json"));
+                    let _ = std::fs::remove_dir(d);
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Continue an interrupted run in `dir` from its checkpoint (its saved configuration and data
+/// folder are used); the result equals the uninterrupted run's on the CPU.
+pub fn resume(dir: impl AsRef<Path>) -> Result<Run> {
+    let dir = dir.as_ref();
+    let cfg = eval::read_config(dir)?;
+    if dir.join("metrics.json").exists() {
+        return Err(Error::bad_file(
+            dir,
+            "this run finished already (metrics.json is there): nothing to resume",
+        ));
+    }
+    cfg.validate()?;
+    let ds = Dataset::load(&cfg.data)?;
+    resume_with(&cfg, &ds, dir)
+}
+
+fn resume_with(cfg: &TrainConfig, ds: &Dataset, dir: &Path) -> Result<Run> {
+    let data = train::prepare(cfg, ds)?;
+    let trained = train::resume(cfg, data, dir, None)?;
+    finish(trained, Some(dir.to_path_buf()))
+}
+
+/// Predict, score and save a trained model (the checkpoint goes once the run is complete).
+fn finish(trained: train::Trained, dir: Option<PathBuf>) -> Result<Run> {
+    let cfg = &trained.config;
+    let predictions = eval::predict_run(&trained, false)?;
+    let metrics = eval::metrics_from_predictions(&predictions, cfg.threshold, cfg.seed)?;
+    if let Some(d) = &dir {
+        let weights = model_weights(&trained.model)?;
+        eval::write_run(
+            d,
+            cfg,
+            Some(&trained.history),
+            &predictions,
+            &metrics,
+            weights.as_ref(),
+        )?;
+        let ckpt = d.join(train::CHECKPOINT);
+        if ckpt.exists() {
+            std::fs::remove_file(&ckpt).map_err(|e| Error::io(&ckpt, e))?;
+        }
+    }
+    Ok(Run {
+        dir,
+        config: cfg.clone(),
+        history: Some(trained.history),
+        predictions,
+        metrics,
+        seconds: trained.seconds,
+        model: Some(trained.model),
+        members: Vec::new(),
+    })
+}
+
+/// The backbone weights a model loaded (pretrained models; `None` for the others), hashed once
+/// per process ([`WeightsRecord::of`]).
+pub fn model_weights(model: &Classifier) -> Result<Option<WeightsRecord>> {
+    match &model.net {
+        train::Net::Pretrained(p) => WeightsRecord::of(&p.weights).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Load a saved run (without its model; see [`Run::load_model`]).
+pub fn load(dir: impl AsRef<Path>) -> Result<Run> {
+    let s = SavedRun::load(dir)?;
+    let metrics = match s.metrics {
+        Some(m) => m,
+        None => eval::metrics_from_predictions(&s.predictions, s.config.threshold, s.config.seed)?,
+    };
+    let seconds = s
+        .history
+        .as_ref()
+        .map(|h| h.epochs.iter().map(|e| e.seconds).sum())
+        .unwrap_or(0.0);
+    Ok(Run {
+        dir: Some(s.dir),
+        config: s.config,
+        history: s.history,
+        predictions: s.predictions,
+        metrics,
+        seconds,
+        model: None,
+        members: Vec::new(),
+    })
+}
+
+/// Reuse the saved run of the same name when its configuration is identical; otherwise train
+/// (replacing it). This is how later notebooks reuse the models of earlier ones.
+pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run> {
+    let d = train::run_dir(runs, &cfg.name)?;
+    if d.join("metrics.json").exists() && d.join("model.safetensors").exists() {
+        if let Ok(r) = load(&d) {
+            if cfg.matches_saved(&r.config) {
+                println!("reusing the saved run {}", d.display());
+                return Ok(r);
+            }
+        }
+    }
+    // An interrupted run of the same configuration continues where it stopped, as it began.
+    if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
+        if let Ok(saved) = eval::read_config(&d) {
+            if cfg.matches_saved(&saved) {
+                return resume_with(&saved, ds, &d);
+            }
+        }
+    }
+    train(cfg, ds, Some(runs), Overwrite::Yes)
+}
+
+impl Run {
+    /// Rebuild the model and load its saved weights.
+    pub fn load_model(&mut self) -> Result<&Classifier> {
+        if self.model.is_none() {
+            let dir = self
+                .dir
+                .as_ref()
+                .ok_or_else(|| Error::invalid("run", "in-memory run without a model"))?;
+            let device = crate::runtime::device::parse_device(&self.config.device)?;
+            let mut m = Classifier::build(&self.config, device)?;
+            m.load(dir.join("model.safetensors"))?;
+            self.model = Some(m);
+        }
+        self.model
+            .as_ref()
+            .ok_or_else(|| Error::Other("model not loaded".into()))
+    }
+
+    /// The experiment-table row of this run.
+    pub fn row(&self) -> ExperimentRow {
+        let mut row = ExperimentRow::from_run(
+            &self.config,
+            self.history.as_ref(),
+            &self.metrics,
+            self.seconds,
+        );
+        row.weights = self.weights_label();
+        if !self.members.is_empty() {
+            row.model = format!("ensemble({})", self.members.join(" + "));
+        }
+        row
+    }
+
+    /// How the threshold was chosen: the policy of the run's configuration and what it did on
+    /// validation ([`eval::threshold_choice`]).
+    pub fn threshold_choice(&self) -> ThresholdChoice {
+        eval::threshold_choice(
+            self.config.threshold,
+            self.config.task,
+            &self.metrics.validation,
+        )
+    }
+
+    /// Which backbone weights this run used (pretrained models): as recorded in its
+    /// `metrics.json`, else (a run kept in memory) those its model loaded. `None` for the
+    /// scratch and Siamese models, ensembles, and runs saved before weights were recorded.
+    pub fn weights(&self) -> Option<WeightsRecord> {
+        if !self.config.model.is_pretrained() || !self.members.is_empty() {
+            return None;
+        }
+        if let Some(w) = self
+            .dir
+            .as_ref()
+            .and_then(|d| eval::read_weights(d).ok().flatten())
+        {
+            return Some(w);
+        }
+        self.model
+            .as_ref()
+            .and_then(|m| model_weights(m).ok().flatten())
+    }
+
+    /// The `weights` column of the run's table row: [`WeightsRecord::label`] (`vgg16.safetensors
+    /// sha256:0123456789ab`, `random initialisation`), `not recorded` for a pretrained run saved
+    /// before weights were recorded, `-` for the scratch and Siamese models and ensembles.
+    pub fn weights_label(&self) -> String {
+        if !self.config.model.is_pretrained() || !self.members.is_empty() {
+            return "-".into();
+        }
+        self.weights()
+            .map_or_else(|| "not recorded".into(), |w| w.label())
+    }
+
+    /// The same model evaluated with test-time augmentation (probabilities averaged over the 8
+    /// flips and 90-degree rotations of each patch): a new in-memory run named `<name>+TTA`,
+    /// whose threshold is chosen again on validation. Compare it with
+    /// [`crate::experiment::compare::compare_runs`] to see whether TTA helps.
+    pub fn with_tta(&mut self, ds: &Dataset) -> Result<Run> {
+        let data = train::prepare(&self.config, ds)?;
+        self.load_model()?;
+        let model = self
+            .model
+            .take()
+            .ok_or_else(|| Error::Other("model not loaded".into()))?;
+        let t = train::Trained {
+            config: self.config.clone(),
+            model,
+            history: History::default(),
+            data,
+            seconds: 0.0,
+        };
+        let preds = eval::predict_run(&t, true);
+        self.model = Some(t.model);
+        let predictions = preds?;
+        let metrics =
+            eval::metrics_from_predictions(&predictions, self.config.threshold, self.config.seed)?;
+        let mut config = self.config.clone();
+        config.name = format!("{}+TTA", self.config.name);
+        Ok(Run {
+            dir: None,
+            config,
+            history: self.history.clone(),
+            predictions,
+            metrics,
+            seconds: self.seconds,
+            model: None,
+            members: Vec::new(),
+        })
+    }
+
+    /// Grad-CAM overlays on `set` (`validation` or `test`) for one confident correct and one
+    /// confident wrong prediction of each class (binary tasks; scratch and pretrained models).
+    pub fn explain(&mut self, ds: &Dataset, set: &str) -> Result<Figure> {
+        if self.config.task.n_classes() != 2 || self.config.task.is_pair() {
+            return crate::error::invalid(
+                "explain",
+                "Grad-CAM examples are drawn for the single-image binary tasks",
+            );
+        }
+        let data = train::prepare(&self.config, ds)?;
+        let pset = match set {
+            "test" => data
+                .test_set
+                .as_ref()
+                .ok_or_else(|| Error::invalid("set", "the dataset has no test set"))?,
+            "validation" => &data.train_set,
+            o => {
+                return crate::error::invalid("set", format!("'{o}': expected validation or test"))
+            }
+        };
+        let (samples, probs): (Vec<crate::data::tasks::Sample>, Vec<f64>) = self
+            .predictions
+            .rows
+            .iter()
+            .filter(|r| r.set == set)
+            .filter_map(|r| {
+                r.probs.first().map(|&p| {
+                    (
+                        crate::data::tasks::Sample {
+                            row: r.index,
+                            label: r.label,
+                        },
+                        p,
+                    )
+                })
+            })
+            .unzip();
+        let thr = self.set(set)?.threshold.unwrap_or(0.5);
+        let picks = crate::eval::gradcam::pick_examples(&samples, &probs, thr);
+        let model = self.load_model()?;
+        let cams = picks
+            .iter()
+            .map(|&s| crate::eval::gradcam::grad_cam_at(model, pset, s, thr))
+            .collect::<Result<Vec<_>>>()?;
+        crate::report::figures::cam_figure(
+            &format!(
+                "Grad-CAM — {} ({set}): a correct and a wrong prediction of each class",
+                self.config.name
+            ),
+            pset,
+            &cams,
+            self.config.task.class_names(),
+        )
+    }
+
+    /// Training curves (loss and accuracy, train vs validation).
+    pub fn curves(&self) -> Result<Figure> {
+        let h = self
+            .history
+            .as_ref()
+            .ok_or_else(|| Error::invalid("run", "no history saved"))?;
+        crate::report::plot::training_curves(&self.config.name, h)
+    }
+
+    fn set(&self, set: &str) -> Result<&SetMetrics> {
+        match set {
+            "validation" => Ok(&self.metrics.validation),
+            "test" => self
+                .metrics
+                .test
+                .as_ref()
+                .ok_or_else(|| Error::invalid("set", "this run has no test set")),
+            o => crate::error::invalid("set", format!("'{o}': expected validation or test")),
+        }
+    }
+
+    /// Confusion matrix of `validation` or `test` at the validation-chosen threshold.
+    pub fn confusion(&self, set: &str) -> Result<Figure> {
+        let m = self.set(set)?;
+        let thr = m
+            .threshold
+            .map(|t| format!(", threshold {t:.3}"))
+            .unwrap_or_default();
+        crate::report::plot::confusion_matrix_chart(
+            &format!("{} — {set}{thr}", self.config.name),
+            &m.confusion_matrix,
+            self.config.task.class_names(),
+        )
+    }
+
+    /// ROC curve (fpr, tpr) and AUC of a set (binary tasks).
+    pub fn roc(&self, set: &str) -> Result<(Vec<f64>, Vec<f64>, f64)> {
+        let (y, p) = self.predictions.of_set(set);
+        let c = crate::metrics::roc_curve(&y, &p)?;
+        Ok((c.fpr, c.tpr, crate::metrics::roc_auc(&y, &p)?))
+    }
+
+    /// A short text report: validation and test metrics with 95% intervals.
+    pub fn report(&self) -> String {
+        let positive = self
+            .config
+            .task
+            .class_names()
+            .get(1)
+            .copied()
+            .unwrap_or("positive");
+        let f = |name: &str, m: &SetMetrics| set_line(name, m, positive);
+        let mut s = format!(
+            "{} ({} on {}, {:.0} s)\n",
+            self.config.name,
+            self.config.model.name(),
+            self.config.task,
+            self.seconds
+        );
+        s.push_str(&f("validation", &self.metrics.validation));
+        if let Some(t) = &self.metrics.test {
+            s.push('\n');
+            s.push_str(&f("test", t));
+        }
+        if self.config.task.n_classes() == 2 {
+            let c = self.threshold_choice();
+            s.push_str(&format!("\nthreshold: {} ({})", c.name, c.note));
+        }
+        if self.config.model.is_pretrained() && self.members.is_empty() {
+            s.push_str(&format!("\nbackbone weights: {}", self.weights_label()));
+        }
+        s
+    }
+}
+
+/// The average-voting ensemble of runs (seed §7) as a run of its own (threshold chosen on
+/// validation, like any run).
+pub fn ensemble(members: &[Run], name: &str) -> Result<Run> {
+    let first = members
+        .first()
+        .ok_or_else(|| Error::invalid("ensemble", "needs at least one run"))?;
+    let preds: Vec<&Predictions> = members.iter().map(|r| &r.predictions).collect();
+    let avg = eval::ensemble(&preds)?;
+    let mut config = first.config.clone();
+    config.name = name.to_string();
+    let metrics = eval::metrics_from_predictions(&avg, config.threshold, config.seed)?;
+    Ok(Run {
+        dir: None,
+        config,
+        history: None,
+        predictions: avg,
+        metrics,
+        seconds: members.iter().map(|r| r.seconds).sum(),
+        model: None,
+        members: members.iter().map(|r| r.config.name.clone()).collect(),
+    })
+}
+
+/// One line of a report: a set's size and metrics with their 95% intervals; a binary set's F2
+/// beside the F2 of calling every case positive (`positive`: class 1's name, e.g. malignant) at
+/// its prevalence.
+pub(crate) fn set_line(name: &str, m: &SetMetrics, positive: &str) -> String {
+    format!(
+        "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]{}  AUC {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
+        m.n,
+        m.accuracy,
+        m.ci.accuracy[0],
+        m.ci.accuracy[1],
+        m.f2,
+        m.ci.f2[0],
+        m.ci.f2[1],
+        m.f2_trivial()
+            .map(|t| format!(" (everything-{positive} rule: {t:.3})"))
+            .unwrap_or_default(),
+        m.roc_auc,
+        m.ci.roc_auc[0],
+        m.ci.roc_auc[1],
+        m.loss,
+        m.threshold.map(|t| format!("  threshold {t:.3}")).unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+use super::*;
+use crate::runtime::precision::{to_channels_last, Compute, Precision};
+use tch::nn::Module;
+use tch::Tensor;
+use tch::{nn::VarStore, Device, Kind};
+
+#[test]
+fn scratch_has_the_seeds_parameter_count_and_shapes() {
+    let vs = VarStore::new(Device::Cpu);
+    let m = ScratchCnn::new(&vs.root(), &ScratchConfig::default()).unwrap();
+    assert_eq!(count_params(&vs), 3_452_545);
+    assert_eq!(m.summary().total(), 3_452_545);
+    let y = m.forward_t(
+        &Tensor::zeros([2, 1, 150, 150], (Kind::Float, Device::Cpu)),
+        false,
+    );
+    assert_eq!(y.size(), vec![2, 1]);
+    assert!(m.summary().to_string().contains("(None, 7, 7, 128)"));
+}
+
+#[test]
+fn siamese_has_the_seeds_parameter_counts() {
+    let vs = VarStore::new(Device::Cpu);
+    let m = SiameseNet::new(&vs.root(), &SiameseConfig::default()).unwrap();
+    assert_eq!(count_params(&vs), 3_977_345);
+    assert_eq!(m.summary().total(), 3_977_345);
+    assert_eq!(m.tower_summary().total(), 3_452_032);
+    let x = Tensor::zeros([3, 1, 150, 150], (Kind::Float, Device::Cpu));
+    assert_eq!(m.forward_t(&x, &x, false).size(), vec![3, 1]);
+}
+
+#[test]
+fn thousands_separators() {
+    assert_eq!(thousands(3452545), "3,452,545");
+    assert_eq!(thousands(513), "513");
+}
+
+/// NHWC strides as PyTorch's `.to(memory_format=torch.channels_last)` gives them, one-channel
+/// tensors included (a permute + contiguous() would leave those NCHW), values unchanged.
+#[test]
+fn channels_last_gives_exact_nhwc_strides() {
+    let x = Tensor::arange(2 * 5 * 5, (Kind::Float, Device::Cpu)).view([2, 1, 5, 5]);
+    let y = to_channels_last(&x);
+    assert_eq!(y.stride(), vec![25, 1, 5, 1]);
+    assert!(y.equal(&x));
+    let x = Tensor::arange(2 * 3 * 4 * 5, (Kind::Float, Device::Cpu)).view([2, 3, 4, 5]);
+    let y = to_channels_last(&x);
+    assert_eq!(y.stride(), vec![60, 1, 15, 3]);
+    assert!(y.equal(&x));
+    // Already NHWC: the same tensor, no copy.
+    let z = to_channels_last(&y);
+    assert_eq!(z.data_ptr(), y.data_ptr());
+    // The towers' weights follow: the first convolution's [32, 1, 3, 3] kernel too.
+    let vs = VarStore::new(Device::Cpu);
+    let mut m = ScratchCnn::new(&vs.root(), &ScratchConfig::default()).unwrap();
+    m.tower.set_compute(Compute {
+        channels_last: true,
+        precision: Precision::Fp32,
+    });
+    assert_eq!(m.tower.convs[0].ws.stride(), vec![9, 1, 3, 1]);
+    assert_eq!(m.tower.convs[1].ws.stride(), vec![288, 1, 96, 32]);
+}
+
+/// The tower computes conv -> pool -> ReLU; the seed's network is conv -> ReLU -> pool.
+/// Same logits and same gradients for every weight.
+#[test]
+fn pool_then_relu_equals_relu_then_pool_with_gradients() {
+    tch::manual_seed(11);
+    let vs = VarStore::new(Device::Cpu);
+    let m = ScratchCnn::new(&vs.root(), &ScratchConfig::default()).unwrap();
+    let x = Tensor::randn([3, 1, 150, 150], (Kind::Float, Device::Cpu));
+    let grads = |logits: Tensor| -> Vec<Tensor> {
+        let vars: Vec<Tensor> = m.tower.convs.iter().map(|c| c.ws.shallow_clone()).collect();
+        Tensor::run_backward(&[logits.sum(Kind::Float)], &vars, false, false)
+    };
+    let ours = m.forward_t(&x, false);
+    let g_ours = grads(ours.shallow_clone());
+    let mut h = x.shallow_clone();
+    for (i, c) in m.tower.convs.iter().enumerate() {
+        h = c.forward(&h).relu();
+        if i + 1 < m.tower.convs.len() {
+            h = h.max_pool2d_default(2);
+        }
+    }
+    let seed = h
+        .max_pool2d_default(2)
+        .flatten(1, -1)
+        .apply(&m.tower.dense)
+        .relu()
+        .apply(&m.out);
+    let g_seed = grads(seed.shallow_clone());
+    assert!(ours.allclose(&seed, 1e-6, 1e-6, false));
+    for (a, b) in g_ours.iter().zip(&g_seed) {
+        assert!(a.allclose(b, 1e-5, 1e-6, false));
+    }
+}

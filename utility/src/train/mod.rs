@@ -1,0 +1,24 @@
+//! Layer 6, training: the configuration of a run ([`config`]), the network it names
+//! ([`Classifier`]), its data ([`RunData`]), the task's objective (loss, probabilities, labels,
+//! scores), the optimizers ([`optim`]), the history, checkpoints, and the fit loop ([`fit`]).
+//! Seeded and reproducible on the CPU. Depends on the models, metrics, transforms and data.
+mod checkpoint;
+mod classifier;
+pub mod config;
+mod data;
+mod fit;
+mod history;
+mod objective;
+pub mod optim;
+
+pub use checkpoint::CHECKPOINT;
+pub use classifier::{Classifier, Net};
+pub use data::{prepare, RunData};
+pub use fit::{
+    fit, has_checkpoint, resume, run_dir, train_batch, Progress, ProgressEvent, Trained,
+};
+pub use history::{EpochStats, History};
+pub use objective::{auc_or_nan, f2_at_half, predicted_labels, prob_accuracy, prob_loss};
+
+#[cfg(test)]
+mod tests;
