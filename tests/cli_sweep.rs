@@ -82,7 +82,7 @@ fn a_grid_goes_plan_run_collect() {
         "--index",
         "2",
     ]));
-    assert!(common::stdout(&again).contains("reusing the saved run"));
+    assert!(common::stderr(&again).contains("reusing the saved run"));
     let plan = common::stdout(&common::run_ok(common::mammo().current_dir(d).args([
         "sweep",
         "plan",

@@ -304,11 +304,11 @@ fn bad_training_input_gives_clear_errors() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["--task", "mass-calc", "--model", "resnet"],
-            "invalid model: 'resnet'",
+            "invalid value 'resnet' for '--model",
         ),
         (
             &["--task", "benign", "--model", "scratch"],
-            "invalid task: 'benign'",
+            "invalid value 'benign' for '--task",
         ),
         (
             &["--task", "mass-calc", "--model", "vgg16", "--cut", "top+7"],
@@ -353,7 +353,7 @@ fn bad_training_input_gives_clear_errors() {
                 "--balance",
                 "sideways",
             ],
-            "invalid balance",
+            "invalid value 'sideways' for '--balance",
         ),
         (&["--task", "mass-calc", "--model", "siamese"], "siamese"),
         (
@@ -387,7 +387,7 @@ fn bad_training_input_gives_clear_errors() {
                 "--optimizer",
                 "adamw",
             ],
-            "invalid optimizer: 'adamw'",
+            "invalid value 'adamw' for '--optimizer",
         ),
         (
             &[
@@ -606,9 +606,9 @@ fn killed_run_resumes_to_the_uninterrupted_result() {
         .unwrap();
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert!(
-        common::stdout(&o).contains("resuming"),
+        common::stderr(&o).contains("resuming"),
         "{}",
-        common::stdout(&o)
+        common::stderr(&o)
     );
     assert_same_run(&a, &b, "the resumed and the uninterrupted run");
     assert!(

@@ -88,6 +88,16 @@ impl Html {
     }
 }
 
+/// A status line ("reusing the saved run ...", an epoch's summary): under the cell in a
+/// notebook (stdout), on stderr elsewhere, so that a command's stdout holds only its results.
+pub fn status(msg: &str) {
+    if in_notebook() {
+        println!("{msg}");
+    } else {
+        eprintln!("{msg}");
+    }
+}
+
 /// Show a loud notice: a coloured box in a notebook, a line on stderr elsewhere.
 pub fn notice(msg: &str) {
     if in_notebook() {

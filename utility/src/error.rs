@@ -47,7 +47,35 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether the error is the caller's input (a value, a flag, a malformed or missing file)
+    /// rather than a failure while running: the command line exits with 2 for these, 1 else.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Error::Invalid { .. } | Error::BadFile { .. } => true,
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            Error::Torch(_) | Error::Other(_) => false,
+        }
+    }
+}
+
 /// Shorthand for `Err(Error::invalid(..))`.
 pub fn invalid<T>(what: impl Into<String>, msg: impl Into<String>) -> Result<T> {
     Err(Error::invalid(what, msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_is_the_callers_and_the_rest_a_failure_while_running() {
+        let io = |k| Error::io("x.npy", std::io::Error::from(k));
+        assert!(Error::invalid("epochs", "must be positive").is_bad_input());
+        assert!(Error::bad_file("x.npy", "bad magic").is_bad_input());
+        assert!(io(std::io::ErrorKind::NotFound).is_bad_input());
+        assert!(!io(std::io::ErrorKind::PermissionDenied).is_bad_input());
+        assert!(!io(std::io::ErrorKind::StorageFull).is_bad_input());
+        assert!(!Error::Other("training diverged".into()).is_bad_input());
+    }
 }

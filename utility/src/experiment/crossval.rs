@@ -86,7 +86,7 @@ pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<Cross
                 .class_weights
                 .then(|| crate::data::tasks::class_weights(&inner_train, n_classes)),
         };
-        println!("fold {}/{k}", fi + 1);
+        crate::display::status(&format!("fold {}/{k}", fi + 1));
         let trained = train::fit(cfg, data, None, None)?;
         let preds = eval::predict_run(&trained, false)?;
         let m = eval::metrics_from_predictions(&preds, cfg.threshold, cfg.seed)?;

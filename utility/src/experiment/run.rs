@@ -39,6 +39,18 @@ pub fn train(
     runs: Option<&Path>,
     overwrite: Overwrite,
 ) -> Result<Run> {
+    train_with_progress(cfg, ds, runs, overwrite, None)
+}
+
+/// [`train`], reporting progress to a callback (the CLI's progress bar) instead of printing a
+/// line per epoch.
+pub fn train_with_progress(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    runs: Option<&Path>,
+    overwrite: Overwrite,
+    progress: Option<train::Progress>,
+) -> Result<Run> {
     cfg.validate()?;
     let cfg = &cfg.resolved()?;
     let dir = match runs {
@@ -73,7 +85,7 @@ pub fn train(
         None => None,
     };
     let trained =
-        train::prepare(cfg, ds).and_then(|data| train::fit(cfg, data, dir.as_deref(), None));
+        train::prepare(cfg, ds).and_then(|data| train::fit(cfg, data, dir.as_deref(), progress));
     match trained {
         Ok(t) => finish(t, dir),
         Err(e) => {
@@ -93,6 +105,14 @@ pub fn train(
 /// Continue an interrupted run in `dir` from its checkpoint (its saved configuration and data
 /// folder are used); the result equals the uninterrupted run's on the CPU.
 pub fn resume(dir: impl AsRef<Path>) -> Result<Run> {
+    resume_with_progress(dir, None)
+}
+
+/// [`resume`], reporting progress to a callback.
+pub fn resume_with_progress(
+    dir: impl AsRef<Path>,
+    progress: Option<train::Progress>,
+) -> Result<Run> {
     let dir = dir.as_ref();
     let cfg = eval::read_config(dir)?;
     if dir.join("metrics.json").exists() {
@@ -103,12 +123,17 @@ pub fn resume(dir: impl AsRef<Path>) -> Result<Run> {
     }
     cfg.validate()?;
     let ds = Dataset::load(&cfg.data)?;
-    resume_with(&cfg, &ds, dir)
+    resume_with(&cfg, &ds, dir, progress)
 }
 
-fn resume_with(cfg: &TrainConfig, ds: &Dataset, dir: &Path) -> Result<Run> {
+fn resume_with(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    dir: &Path,
+    progress: Option<train::Progress>,
+) -> Result<Run> {
     let data = train::prepare(cfg, ds)?;
-    let trained = train::resume(cfg, data, dir, None)?;
+    let trained = train::resume(cfg, data, dir, progress)?;
     finish(trained, Some(dir.to_path_buf()))
 }
 
@@ -180,11 +205,21 @@ pub fn load(dir: impl AsRef<Path>) -> Result<Run> {
 /// Reuse the saved run of the same name when its configuration is identical; otherwise train
 /// (replacing it). This is how later notebooks reuse the models of earlier ones.
 pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run> {
+    train_or_load_with_progress(cfg, ds, runs, None)
+}
+
+/// [`train_or_load`], reporting the training's progress (if it trains) to a callback.
+pub fn train_or_load_with_progress(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    runs: &Path,
+    progress: Option<train::Progress>,
+) -> Result<Run> {
     let d = train::run_dir(runs, &cfg.name)?;
     if d.join("metrics.json").exists() && d.join("model.safetensors").exists() {
         if let Ok(r) = load(&d) {
             if cfg.matches_saved(&r.config) {
-                println!("reusing the saved run {}", d.display());
+                crate::display::status(&format!("reusing the saved run {}", d.display()));
                 return Ok(r);
             }
         }
@@ -193,11 +228,11 @@ pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run
     if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
         if let Ok(saved) = eval::read_config(&d) {
             if cfg.matches_saved(&saved) {
-                return resume_with(&saved, ds, &d);
+                return resume_with(&saved, ds, &d, progress);
             }
         }
     }
-    train(cfg, ds, Some(runs), Overwrite::Yes)
+    train_with_progress(cfg, ds, Some(runs), Overwrite::Yes, progress)
 }
 
 impl Run {

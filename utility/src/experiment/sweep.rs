@@ -271,10 +271,19 @@ impl Grid {
 
     /// Run index `index`: reuse it when done, continue it when interrupted, train it otherwise.
     pub fn run(&self, index: usize) -> Result<crate::experiment::run::Run> {
+        self.run_with_progress(index, None)
+    }
+
+    /// [`Grid::run`], reporting the training's progress to a callback.
+    pub fn run_with_progress(
+        &self,
+        index: usize,
+        progress: Option<crate::train::Progress>,
+    ) -> Result<crate::experiment::run::Run> {
         let cfg = self.config(index)?;
         let ds = crate::data::dataset::Dataset::load(&cfg.data)?;
         std::fs::create_dir_all(&self.runs).map_err(|e| Error::io(&self.runs, e))?;
-        crate::experiment::run::train_or_load(&cfg, &ds, &self.runs)
+        crate::experiment::run::train_or_load_with_progress(&cfg, &ds, &self.runs, progress)
     }
 
     /// The experiment table of the finished runs (in index order) and the names of those not

@@ -1,11 +1,15 @@
-//! The fit loop: batches, optimisation steps, validation, the best epoch's weights, early
-//! stopping, checkpoints and progress, resumable.
-use super::checkpoint::*;
-use super::classifier::*;
-use super::config::{Monitor, TrainConfig};
-use super::data::*;
-use super::history::*;
-use super::objective::*;
+//! The fit loop: for each epoch, train on every batch, validate, let the policies decide (best
+//! weights, early stopping, what the run folder receives, progress), resumable from a checkpoint.
+use super::checkpoint::{load_prefixed, read_checkpoint, Resume, CHECKPOINT};
+use super::classifier::Classifier;
+use super::config::TrainConfig;
+use super::data::RunData;
+use super::history::{EpochStats, History};
+use super::objective::{
+    auc_or_nan, f2_at_half, loss_denominator, loss_fn, loss_reduced, prob_accuracy, prob_loss,
+};
+use super::optim::Optimizer;
+use super::policies::{BestEpoch, EarlyStop, Progress, Reporter, RunFolder};
 use crate::data::batch::Batches;
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
@@ -13,14 +17,15 @@ use rand::SeedableRng;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tch::{Kind, Tensor};
+
 /// One optimisation step on a batch; returns the batch's training loss and its logits (no
-/// graph). With a micro-batch ([`TrainConfig::micro_batch_on`]) smaller than the batch, the batch runs as micro-batches whose
-/// gradients are summed before the one update: the same step (each micro-batch's loss is its
-/// share of the whole batch's mean loss, the L2 penalty counted once), holding the activations
-/// of one micro-batch at a time.
+/// graph). With a micro-batch ([`TrainConfig::micro_batch_on`]) smaller than the batch, the
+/// batch runs as micro-batches whose gradients are summed before the one update: the same step
+/// (each micro-batch's loss is its share of the whole batch's mean loss, the L2 penalty counted
+/// once), holding the activations of one micro-batch at a time.
 pub fn train_batch(
     model: &Classifier,
-    opt: &mut crate::train::optim::Optimizer,
+    opt: &mut Optimizer,
     cfg: &TrainConfig,
     x: &Tensor,
     baseline: Option<&Tensor>,
@@ -60,20 +65,6 @@ pub fn train_batch(
     opt.step_with(&acc)?;
     Ok((total, Tensor::cat(&outs, 0)))
 }
-/// Progress reporting of `fit`: one line per epoch (notebooks), or a callback (the CLI's bar).
-pub type Progress<'a> = &'a mut dyn FnMut(ProgressEvent);
-
-/// What `fit` reports while it runs.
-#[derive(Debug, Clone)]
-pub enum ProgressEvent {
-    Batch {
-        epoch: usize,
-        batch: usize,
-        n_batches: usize,
-        loss: f64,
-    },
-    Epoch(EpochStats),
-}
 
 /// The result of training: model, history and the data it saw.
 #[derive(Debug)]
@@ -84,6 +75,7 @@ pub struct Trained {
     pub data: RunData,
     pub seconds: f64,
 }
+
 /// Train a model on prepared data. Reproducible on the CPU for a given seed. When `out` is given,
 /// the best weights (`model.safetensors`), `history.csv` and a checkpoint of the whole training
 /// state (`checkpoint.safetensors`) are written there after every epoch.
@@ -113,6 +105,56 @@ pub fn has_checkpoint(dir: &Path) -> bool {
     dir.join(CHECKPOINT).exists()
 }
 
+/// Where a fit starts: the history so far, the best epoch, the first epoch to train and the
+/// seconds already spent (all empty for a new run; from the checkpoint for a resumed one, whose
+/// current weights and optimizer state are put back).
+struct Start {
+    history: History,
+    best: BestEpoch,
+    first_epoch: usize,
+    seconds_before: f64,
+}
+
+impl Start {
+    fn new(cfg: &TrainConfig) -> Start {
+        Start {
+            history: History::default(),
+            best: BestEpoch::new(cfg.monitor),
+            first_epoch: 1,
+            seconds_before: 0.0,
+        }
+    }
+
+    fn resumed(
+        cfg: &TrainConfig,
+        r: &Resume,
+        model: &Classifier,
+        opt: &mut Optimizer,
+    ) -> Result<Start> {
+        let current = load_prefixed(&model.vs, &r.tensors, "model/", &r.path)?;
+        super::checkpoint::restore(&model.vs, &current);
+        let best_weights = match r.meta.best_epoch {
+            Some(_) => Some(load_prefixed(&model.vs, &r.tensors, "best/", &r.path)?),
+            None => None,
+        };
+        opt.restore(&r.tensors, &r.path)?;
+        let mut history = History::from_csv(&r.meta.history_csv, &r.path)?;
+        history.best_epoch = r.meta.best_epoch.unwrap_or(r.meta.epoch);
+        history.stopped_early = r.meta.stopped_early;
+        Ok(Start {
+            history,
+            best: BestEpoch::restored(cfg.monitor, &r.meta, best_weights),
+            // A run that stopped early is complete: nothing is left to train.
+            first_epoch: if r.meta.stopped_early {
+                cfg.epochs + 1
+            } else {
+                r.meta.epoch + 1
+            },
+            seconds_before: r.meta.seconds,
+        })
+    }
+}
+
 fn fit_from(
     cfg: &TrainConfig,
     data: RunData,
@@ -124,181 +166,125 @@ fn fit_from(
     let cfg = &cfg.resolved()?;
     let device = crate::runtime::device::parse_device(&cfg.device)?;
     let model = Classifier::build(cfg, device)?;
-    let mut opt = crate::train::optim::Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
-    let mut history = History::default();
-    let mut best: Option<(f64, usize)> = None;
-    let mut best_weights: Option<Vec<(String, Tensor)>> = None;
-    let mut since_best = 0usize;
-    let mut first_epoch = 1;
-    let mut seconds_before = 0.0;
-    if let Some(r) = &resume {
-        let current = load_prefixed(&model.vs, &r.tensors, "model/", &r.path)?;
-        restore(&model.vs, &current);
-        if r.meta.best_epoch.is_some() {
-            best_weights = Some(load_prefixed(&model.vs, &r.tensors, "best/", &r.path)?);
+    let mut opt = Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
+    let mut report = Reporter::new(progress, &cfg.name, cfg.epochs);
+    let mut s = match &resume {
+        Some(r) => {
+            report.resumed(r.meta.epoch);
+            Start::resumed(cfg, r, &model, &mut opt)?
         }
-        opt.restore(&r.tensors, &r.path)?;
-        history = History::from_csv(&r.meta.history_csv, &r.path)?;
-        history.best_epoch = r.meta.best_epoch.unwrap_or(r.meta.epoch);
-        history.stopped_early = r.meta.stopped_early;
-        best = r
-            .meta
-            .best_epoch
-            .map(|e| (r.meta.best_score.unwrap_or(f64::NAN), e));
-        since_best = r.meta.since_best;
-        first_epoch = r.meta.epoch + 1;
-        seconds_before = r.meta.seconds;
-        println!(
-            "resuming {} after epoch {} of {}",
-            cfg.name, r.meta.epoch, cfg.epochs
-        );
-        if r.meta.stopped_early {
-            first_epoch = cfg.epochs + 1;
-        }
-    }
-    let mut progress = progress;
+        None => Start::new(cfg),
+    };
+    let (folder, early_stop) = (RunFolder::new(out), EarlyStop::new(cfg.early_stopping));
     let t_all = Instant::now();
-    let pairs = cfg.task.is_pair();
-    let weights = data.class_weights.clone();
-    for epoch in first_epoch..=cfg.epochs {
+    for epoch in s.first_epoch..=cfg.epochs {
         let t0 = Instant::now();
-        // Every random draw of an epoch (dropout, shuffling, augmentation) is seeded from the
-        // run's seed and the epoch, so that a resumed run repeats the uninterrupted one.
-        tch::manual_seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64) as i64);
-        let mut aug_rng =
-            SeededRng::seed_from_u64(cfg.seed.wrapping_mul(31).wrapping_add(epoch as u64));
-        let batches = Batches::new(
-            &data.train_set,
-            &data.train,
-            cfg.batch_size,
-            true,
-            cfg.seed,
-            epoch,
-            pairs,
-            device,
-        )?;
-        let n_batches = batches.n_batches();
-        let (mut loss_sum, mut correct, mut seen) = (0f64, 0usize, 0usize);
-        for (bi, b) in batches.enumerate() {
-            let b = b?;
-            let (x, base) = match &b.baseline {
-                Some(bl) => {
-                    let (xa, xb) =
-                        cfg.augment
-                            .apply_pair(&b.x, bl, cfg.pair_same_transform, &mut aug_rng)?;
-                    (xa, Some(xb))
-                }
-                None => (cfg.augment.apply(&b.x, &mut aug_rng)?, None),
-            };
-            let (lv, logits) = train_batch(
-                &model,
-                &mut opt,
-                cfg,
-                &x,
-                base.as_ref(),
-                &b.y,
-                weights.as_deref(),
-            )?;
-            if !lv.is_finite() {
-                return Err(Error::Other(format!("training diverged: loss is {lv} at epoch {epoch}, batch {} (try a lower learning rate)", bi + 1)));
-            }
-            let bs = b.rows.len();
-            loss_sum += lv * bs as f64;
-            let pred = if cfg.task.n_classes() == 2 {
-                logits.squeeze_dim(1).ge(0.0).to_kind(Kind::Int64)
-            } else {
-                logits.argmax(1, false)
-            };
-            correct += pred.eq_tensor(&b.y).sum(Kind::Int64).int64_value(&[]) as usize;
-            seen += bs;
-            if let Some(p) = progress.as_mut() {
-                p(ProgressEvent::Batch {
-                    epoch,
-                    batch: bi + 1,
-                    n_batches,
-                    loss: lv,
-                });
-            }
-        }
-        let val_probs = model.predict(&data.train_set, &data.val, 128, None)?;
-        let val_labels: Vec<u8> = data.val.iter().map(|s| s.label).collect();
-        let stats = EpochStats {
-            epoch,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_accuracy: correct as f64 / seen.max(1) as f64,
-            val_loss: prob_loss(cfg.task, &val_labels, &val_probs),
-            val_accuracy: prob_accuracy(cfg.task, &val_labels, &val_probs),
-            val_roc_auc: crate::train::auc_or_nan(cfg.task, &val_labels, &val_probs),
-            val_f2: crate::train::f2_at_half(cfg.task, &val_labels, &val_probs),
-            seconds: t0.elapsed().as_secs_f64(),
-        };
-        let score = match cfg.monitor {
-            Monitor::ValLoss => -stats.val_loss,
-            Monitor::ValAuc => stats.val_roc_auc,
-        };
-        let improved = best.is_none_or(|(b, _)| score > b || (b.is_nan() && !score.is_nan()));
+        let (loss, accuracy) = train_epoch(&model, &mut opt, cfg, &data, epoch, &mut report)?;
+        let stats = validate(&model, cfg, &data, epoch, (loss, accuracy), t0)?;
+        let improved = s.best.observe(&stats, &model.vs);
         if improved {
-            best = Some((score, epoch));
-            since_best = 0;
-            best_weights = Some(snapshot(&model.vs));
-            if let Some(dir) = out {
-                model.save(dir.join("model.safetensors"))?;
-            }
-        } else {
-            since_best += 1;
+            folder.save_best(&model)?;
         }
-        history.epochs.push(stats.clone());
-        history.best_epoch = best.map(|b| b.1).unwrap_or(epoch);
-        let stop = cfg
-            .early_stopping
-            .is_some_and(|es| since_best >= es.patience);
-        if let Some(dir) = out {
-            crate::fsx::write_bytes_atomic(dir.join("history.csv"), history.to_csv().as_bytes())?;
-            let meta = CheckpointMeta {
-                epoch,
-                best_score: best.and_then(|b| (!b.0.is_nan()).then_some(b.0)),
-                best_epoch: best.map(|b| b.1),
-                since_best,
-                history_csv: history.to_csv(),
-                stopped_early: stop,
-                seconds: seconds_before + t_all.elapsed().as_secs_f64(),
-            };
-            write_checkpoint(
-                dir,
-                &model,
-                best_weights.as_deref().unwrap_or(&[]),
-                &opt,
-                &meta,
-            )?;
-        }
-        match progress.as_mut() {
-            Some(p) => p(ProgressEvent::Epoch(stats)),
-            None => println!(
-                "epoch {epoch:>3}/{}  loss {:.4}  acc {:.3}  val_loss {:.4}  val_acc {:.3}  val_auc {:.3}  ({:.1} s){}",
-                cfg.epochs,
-                stats.train_loss,
-                stats.train_accuracy,
-                stats.val_loss,
-                stats.val_accuracy,
-                stats.val_roc_auc,
-                stats.seconds,
-                if improved { "  *" } else { "" }
-            ),
-        }
+        s.history.epochs.push(stats.clone());
+        s.history.best_epoch = s.best.epoch().unwrap_or(epoch);
+        let stop = early_stop.should_stop(s.best.since_best());
+        let seconds = s.seconds_before + t_all.elapsed().as_secs_f64();
+        folder.after_epoch(&model, &opt, &s.best, &s.history, epoch, stop, seconds)?;
+        report.epoch(stats, improved);
         if stop {
-            history.stopped_early = true;
+            s.history.stopped_early = true;
             break;
         }
     }
-    if let Some(w) = best_weights {
-        restore(&model.vs, &w);
-    }
+    s.best.restore_into(&model.vs);
     Ok(Trained {
         config: cfg.clone(),
         model,
-        history,
+        history: s.history,
         data,
-        seconds: seconds_before + t_all.elapsed().as_secs_f64(),
+        seconds: s.seconds_before + t_all.elapsed().as_secs_f64(),
+    })
+}
+
+/// One pass over the training set (reshuffled, augmented): the mean loss and the accuracy.
+/// Every random draw of an epoch (dropout, shuffling, augmentation) is seeded from the run's
+/// seed and the epoch, so that a resumed run repeats the uninterrupted one.
+fn train_epoch(
+    model: &Classifier,
+    opt: &mut Optimizer,
+    cfg: &TrainConfig,
+    data: &RunData,
+    epoch: usize,
+    report: &mut Reporter,
+) -> Result<(f64, f64)> {
+    tch::manual_seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64) as i64);
+    let mut aug_rng =
+        SeededRng::seed_from_u64(cfg.seed.wrapping_mul(31).wrapping_add(epoch as u64));
+    let batches = Batches::new(
+        &data.train_set,
+        &data.train,
+        cfg.batch_size,
+        true,
+        cfg.seed,
+        epoch,
+        cfg.task.is_pair(),
+        model.device,
+    )?;
+    let n_batches = batches.n_batches();
+    let (mut loss_sum, mut correct, mut seen) = (0f64, 0usize, 0usize);
+    for (bi, b) in batches.enumerate() {
+        let b = b?;
+        let (x, base) = match &b.baseline {
+            Some(bl) => {
+                let (xa, xb) =
+                    cfg.augment
+                        .apply_pair(&b.x, bl, cfg.pair_same_transform, &mut aug_rng)?;
+                (xa, Some(xb))
+            }
+            None => (cfg.augment.apply(&b.x, &mut aug_rng)?, None),
+        };
+        let weights = data.class_weights.as_deref();
+        let (lv, logits) = train_batch(model, opt, cfg, &x, base.as_ref(), &b.y, weights)?;
+        if !lv.is_finite() {
+            return Err(Error::Other(format!("training diverged: loss is {lv} at epoch {epoch}, batch {} (try a lower learning rate)", bi + 1)));
+        }
+        let bs = b.rows.len();
+        loss_sum += lv * bs as f64;
+        let pred = if cfg.task.n_classes() == 2 {
+            logits.squeeze_dim(1).ge(0.0).to_kind(Kind::Int64)
+        } else {
+            logits.argmax(1, false)
+        };
+        correct += pred.eq_tensor(&b.y).sum(Kind::Int64).int64_value(&[]) as usize;
+        seen += bs;
+        report.batch(epoch, bi + 1, n_batches, lv);
+    }
+    Ok((
+        loss_sum / seen.max(1) as f64,
+        correct as f64 / seen.max(1) as f64,
+    ))
+}
+
+/// The epoch's row of the history: the training loss and accuracy, and the validation set's.
+fn validate(
+    model: &Classifier,
+    cfg: &TrainConfig,
+    data: &RunData,
+    epoch: usize,
+    (train_loss, train_accuracy): (f64, f64),
+    t0: Instant,
+) -> Result<EpochStats> {
+    let val_probs = model.predict(&data.train_set, &data.val, 128, None)?;
+    let val_labels: Vec<u8> = data.val.iter().map(|s| s.label).collect();
+    Ok(EpochStats {
+        epoch,
+        train_loss,
+        train_accuracy,
+        val_loss: prob_loss(cfg.task, &val_labels, &val_probs),
+        val_accuracy: prob_accuracy(cfg.task, &val_labels, &val_probs),
+        val_roc_auc: auc_or_nan(cfg.task, &val_labels, &val_probs),
+        val_f2: f2_at_half(cfg.task, &val_labels, &val_probs),
+        seconds: t0.elapsed().as_secs_f64(),
     })
 }
 

@@ -10,15 +10,17 @@ mod fit;
 mod history;
 mod objective;
 pub mod optim;
+mod policies;
 
 pub use checkpoint::CHECKPOINT;
 pub use classifier::{Classifier, Net};
 pub use data::{prepare, RunData};
-pub use fit::{
-    fit, has_checkpoint, resume, run_dir, train_batch, Progress, ProgressEvent, Trained,
-};
+pub use fit::{fit, has_checkpoint, resume, run_dir, train_batch, Trained};
 pub use history::{EpochStats, History};
 pub use objective::{auc_or_nan, f2_at_half, predicted_labels, prob_accuracy, prob_loss};
+pub use policies::{
+    epoch_line, BestEpoch, EarlyStop, Progress, ProgressEvent, Reporter, RunFolder,
+};
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,64 @@
+//! `mammo ensemble`: the average-voting ensemble of runs (seed §7), scored on the patches every
+//! member predicted; writes predictions.csv, metrics.json and ensemble.json.
+use crate::output::{print_json_text, write_json};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, num_args = 1.., required = true)]
+    runs: Vec<PathBuf>,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    force: bool,
+    /// Print the ensemble's metrics (metrics.json) on stdout instead of the report.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> mammo::Result<()> {
+    if a.out.join("metrics.json").exists() && !a.force {
+        return Err(mammo::Error::bad_file(
+            &a.out,
+            "output folder holds results already: use --force to replace them",
+        ));
+    }
+    let loaded = a
+        .runs
+        .iter()
+        .map(mammo::experiment::run::load)
+        .collect::<mammo::Result<Vec<_>>>()?;
+    let preds: Vec<&mammo::eval::Predictions> = loaded.iter().map(|r| &r.predictions).collect();
+    let avg = mammo::eval::ensemble(&preds)?;
+    let first = &loaded[0].config;
+    let m = mammo::eval::metrics_from_predictions(&avg, first.threshold, first.seed)?;
+    std::fs::create_dir_all(&a.out).map_err(|e| mammo::Error::io(&a.out, e))?;
+    let mut cfg = first.clone();
+    cfg.name = a
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ensemble".into());
+    mammo::eval::write_run(&a.out, &cfg, None, &avg, &m, None)?;
+    let members: Vec<String> = a.runs.iter().map(|r| r.display().to_string()).collect();
+    write_json(
+        &a.out.join("ensemble.json"),
+        &serde_json::json!({ "members": members, "rule": "average of probabilities" }),
+    )?;
+    if a.json {
+        print_json_text(&mammo::eval::metrics_json(&cfg, &m, None)?);
+        return Ok(());
+    }
+    let r = mammo::experiment::run::Run {
+        dir: Some(a.out.clone()),
+        config: cfg,
+        history: None,
+        predictions: avg,
+        metrics: m,
+        seconds: 0.0,
+        model: None,
+        members,
+    };
+    println!("{}", r.report());
+    Ok(())
+}
