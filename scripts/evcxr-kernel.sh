@@ -8,6 +8,7 @@
 # reuses slot 0; a second notebook open at the same time in JupyterLab gets slot 1, seeded from a
 # copy of slot 0 so it does not start cold either.
 set -u
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 conn="${1:?usage: evcxr-kernel.sh CONNECTION_FILE}"
 evcxr="${MAMMO_EVCXR:-evcxr_jupyter}"
 base="${MAMMO_EVCXR_DIR:-${MAMMO_CACHE:-$HOME/.cache/mammo}/evcxr}"
@@ -27,6 +28,11 @@ for i in 0 1 2 3 4 5 6 7; do
       cp -a "$base/slot-0" "$dir.tmp-$$" 2>/dev/null && mv "$dir.tmp-$$" "$dir" || rm -rf "$dir.tmp-$$"
     fi
     mkdir -p "$dir"
+    # Notebooks build with the workspace's exact dependency versions: cargo takes an existing
+    # Cargo.lock as the resolve to keep, so the slot starts from the workspace's lock each time.
+    if [ -f "$root/Cargo.lock" ]; then
+      cp "$root/Cargo.lock" "$dir/Cargo.lock.tmp-$$" && mv "$dir/Cargo.lock.tmp-$$" "$dir/Cargo.lock"
+    fi
     export EVCXR_TMPDIR="$dir"
     # The lock's file descriptor is inherited by evcxr, so the slot stays taken until it exits.
     exec "$evcxr" --control_file "$conn"

@@ -442,6 +442,48 @@ impl Run {
         Ok((c.fpr, c.tpr, crate::metrics::roc_auc(&y, &p)?))
     }
 
+    /// Shown by evcxr when a run is a cell's value: its name, model and task, the metrics
+    /// table with 95% intervals, the threshold policy and backbone weights, and the curves.
+    pub fn evcxr_display(&self) {
+        self.to_html().evcxr_display();
+    }
+
+    /// The run as HTML (what [`Run::evcxr_display`] shows).
+    pub fn to_html(&self) -> crate::display::Html {
+        use crate::display::html_escape;
+        let mut h = format!(
+            "<div><b>{}</b> ({} on {}, {:.0} s)",
+            html_escape(&self.config.name),
+            self.config.model.name(),
+            self.config.task,
+            self.seconds
+        );
+        h.push_str(&crate::report::notebook::metrics_table(&self.metrics));
+        let mut notes = Vec::new();
+        if self.config.task.n_classes() == 2 {
+            let c = self.threshold_choice();
+            notes.push(format!("threshold: {} ({})", c.name, c.note));
+        }
+        if self.config.model.is_pretrained() && self.members.is_empty() {
+            notes.push(format!("backbone weights: {}", self.weights_label()));
+        }
+        for n in notes {
+            h.push_str(&format!(
+                "<p style=\"font-size:12px;margin:2px 0\">{}</p>",
+                html_escape(&n)
+            ));
+        }
+        if let Some(f) = self
+            .history
+            .as_ref()
+            .and_then(|hist| crate::report::plot::training_curves(&self.config.name, hist).ok())
+        {
+            h.push_str(&f.svg);
+        }
+        h.push_str("</div>");
+        crate::display::Html(h)
+    }
+
     /// A short text report: validation and test metrics with 95% intervals.
     pub fn report(&self) -> String {
         let positive = self

@@ -3,5 +3,6 @@
 //! histograms, before/after, augmentation examples, Grad-CAM overlays) and experiment tables
 //! ([`table`]: one row per run, CSV and HTML). Depends on evaluation and the layers below.
 pub mod figures;
+pub mod notebook;
 pub mod plot;
 pub mod table;

@@ -1,20 +1,46 @@
 //! Experiment tables in the spirit of the seed's SCRATCH_1..6: one row per run with every
-//! hyper-parameter and the validation and test metrics, held as a polars DataFrame, persisted as
-//! CSV (atomically) and shown in notebooks as an HTML table.
+//! hyper-parameter and the validation and test metrics, persisted as CSV (atomically) and shown in
+//! notebooks as an HTML table.
+//!
+//! The CSV is read and written with the `csv` crate through serde: the columns are the fields of
+//! [`ExperimentRow`], named once. (polars held these tables before; it did nothing but read and
+//! write the CSV, its DataFrames could not cross notebook cells (each evcxr cell has its own copy
+//! of polars' hashing state), and it was the largest dependency to build in every notebook kernel.)
+//! A missing value (no test set, an undefined AUC) is an empty field, as polars wrote it; files
+//! written by polars, including those with fewer columns, load unchanged.
 use crate::display::{html_escape, Html};
 use crate::error::{Error, Result};
 use crate::eval::RunMetrics;
 use crate::train::config::TrainConfig;
 use crate::train::History;
-use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
-fn perr(e: PolarsError) -> Error {
-    Error::Other(format!("table: {e}"))
+/// A float in a CSV field: empty for NaN (a missing value), integral values with one decimal
+/// (`2.0`), others in the shortest form that reads back exactly.
+mod csv_float {
+    pub fn serialize<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_nan() {
+            s.serialize_str("")
+        } else if v.fract() == 0.0 && v.abs() < 1e15 {
+            s.serialize_str(&format!("{v:.1}"))
+        } else {
+            s.serialize_str(&v.to_string())
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        match text.trim() {
+            "" => Ok(f64::NAN),
+            t => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
 }
 
-/// One row of an experiment table.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+/// One row of an experiment table; its fields are the CSV's columns, in order. A column a file
+/// lacks (a table saved before the column existed) reads as empty text, NaN, 0 or false.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ExperimentRow {
     pub name: String,
     pub task: String,
@@ -27,37 +53,99 @@ pub struct ExperimentRow {
     pub weights: String,
     pub augment: String,
     pub optimizer: String,
+    #[serde(with = "csv_float")]
     pub lr: f64,
     pub batch_size: i64,
     pub epochs: i64,
     pub best_epoch: i64,
+    #[serde(with = "csv_float")]
     pub contrast: f64,
     pub clahe: String,
     pub balance: String,
     pub class_weights: bool,
+    #[serde(with = "csv_float")]
     pub l2: f64,
+    #[serde(with = "csv_float")]
     pub dropout: f64,
     pub seed: i64,
     pub profile: String,
+    #[serde(with = "csv_float")]
     pub threshold: f64,
     /// How the threshold was chosen: `f2@spec0.5`, `f2`, `0.5`, with ` (fallback)` when the
     /// minimum specificity was not reached ([`crate::eval::ThresholdChoice::label`]).
     pub threshold_policy: String,
+    #[serde(with = "csv_float")]
     pub val_accuracy: f64,
+    #[serde(with = "csv_float")]
     pub val_loss: f64,
+    #[serde(with = "csv_float")]
     pub val_f2: f64,
     /// F2 of calling every validation case positive (malignant) at its prevalence.
+    #[serde(with = "csv_float")]
     pub val_f2_trivial: f64,
+    #[serde(with = "csv_float")]
     pub val_auc: f64,
+    #[serde(with = "csv_float")]
     pub test_accuracy: f64,
+    #[serde(with = "csv_float")]
     pub test_loss: f64,
+    #[serde(with = "csv_float")]
     pub test_f2: f64,
     /// F2 of calling every test case positive (malignant) at its prevalence.
+    #[serde(with = "csv_float")]
     pub test_f2_trivial: f64,
+    #[serde(with = "csv_float")]
     pub test_auc: f64,
+    #[serde(with = "csv_float")]
     pub test_auc_lo: f64,
+    #[serde(with = "csv_float")]
     pub test_auc_hi: f64,
+    #[serde(with = "csv_float")]
     pub seconds: f64,
+}
+
+impl Default for ExperimentRow {
+    /// Empty text, 0, false, and NaN (missing) for every float.
+    fn default() -> ExperimentRow {
+        let nan = f64::NAN;
+        ExperimentRow {
+            name: String::new(),
+            task: String::new(),
+            model: String::new(),
+            cut: String::new(),
+            adapter: String::new(),
+            weights: String::new(),
+            augment: String::new(),
+            optimizer: String::new(),
+            lr: nan,
+            batch_size: 0,
+            epochs: 0,
+            best_epoch: 0,
+            contrast: nan,
+            clahe: String::new(),
+            balance: String::new(),
+            class_weights: false,
+            l2: nan,
+            dropout: nan,
+            seed: 0,
+            profile: String::new(),
+            threshold: nan,
+            threshold_policy: String::new(),
+            val_accuracy: nan,
+            val_loss: nan,
+            val_f2: nan,
+            val_f2_trivial: nan,
+            val_auc: nan,
+            test_accuracy: nan,
+            test_loss: nan,
+            test_f2: nan,
+            test_f2_trivial: nan,
+            test_auc: nan,
+            test_auc_lo: nan,
+            test_auc_hi: nan,
+            seconds: nan,
+        }
+    }
 }
 
 impl ExperimentRow {
@@ -118,57 +206,9 @@ impl ExperimentRow {
             seconds,
         }
     }
-
-    fn to_frame(&self) -> Result<DataFrame> {
-        let nan_null = |v: f64| if v.is_nan() { None } else { Some(v) };
-        let s = |n: &str, v: &str| Column::new(n.into(), [v.to_string()]);
-        let f = |n: &str, v: f64| Column::new(n.into(), [nan_null(v)]);
-        let i = |n: &str, v: i64| Column::new(n.into(), [v]);
-        DataFrame::new_infer_height(vec![
-            s("name", &self.name),
-            s("task", &self.task),
-            s("model", &self.model),
-            s("cut", &self.cut),
-            s("adapter", &self.adapter),
-            s("weights", &self.weights),
-            s("augment", &self.augment),
-            s("optimizer", &self.optimizer),
-            f("lr", self.lr),
-            i("batch_size", self.batch_size),
-            i("epochs", self.epochs),
-            i("best_epoch", self.best_epoch),
-            f("contrast", self.contrast),
-            s("clahe", &self.clahe),
-            s("balance", &self.balance),
-            Column::new("class_weights".into(), [self.class_weights]),
-            f("l2", self.l2),
-            f("dropout", self.dropout),
-            i("seed", self.seed),
-            s("profile", &self.profile),
-            f("threshold", self.threshold),
-            s("threshold_policy", &self.threshold_policy),
-            f("val_accuracy", self.val_accuracy),
-            f("val_loss", self.val_loss),
-            f("val_f2", self.val_f2),
-            f("val_f2_trivial", self.val_f2_trivial),
-            f("val_auc", self.val_auc),
-            f("test_accuracy", self.test_accuracy),
-            f("test_loss", self.test_loss),
-            f("test_f2", self.test_f2),
-            f("test_f2_trivial", self.test_f2_trivial),
-            f("test_auc", self.test_auc),
-            f("test_auc_lo", self.test_auc_lo),
-            f("test_auc_hi", self.test_auc_hi),
-            f("seconds", self.seconds),
-        ])
-        .map_err(perr)
-    }
 }
 
-/// An experiment table: its rows, optionally tied to a CSV file. The polars DataFrame is built
-/// on demand ([`ExperimentTable::dataframe`]) and never kept between calls: a notebook keeps the
-/// table across cells, and each evcxr cell is a separate shared library with its own copy of
-/// polars' hashing state, so a DataFrame made in one cell cannot look up its columns in another.
+/// An experiment table: its rows, optionally tied to a CSV file.
 #[derive(Debug, Clone)]
 pub struct ExperimentTable {
     pub title: String,
@@ -202,81 +242,33 @@ pub const DEFAULT_COLUMNS: &[&str] = &[
     "test_auc_hi",
 ];
 
-/// Rows of a table read from CSV. A column the file lacks (a table saved before that column
-/// existed) reads as empty text, NaN, 0 or false.
-fn rows_from_frame(df: &DataFrame) -> Result<Vec<ExperimentRow>> {
-    let get = |n: &str, i: usize| -> Result<AnyValue<'_>> {
-        match df.column(n) {
-            Ok(c) => c.get(i).map_err(perr),
-            Err(_) => Ok(AnyValue::Null),
-        }
-    };
-    let s = |n: &str, i: usize| -> Result<String> {
-        Ok(match get(n, i)? {
-            AnyValue::String(v) => v.to_string(),
-            AnyValue::StringOwned(v) => v.to_string(),
-            AnyValue::Null => String::new(),
-            o => o.to_string(),
-        })
-    };
-    let f = |n: &str, i: usize| -> Result<f64> {
-        Ok(match get(n, i)? {
-            AnyValue::Float64(v) => v,
-            AnyValue::Float32(v) => v as f64,
-            AnyValue::Int64(v) => v as f64,
-            _ => f64::NAN,
-        })
-    };
-    let int = |n: &str, i: usize| -> Result<i64> {
-        Ok(match get(n, i)? {
-            AnyValue::Int64(v) => v,
-            AnyValue::Int32(v) => v as i64,
-            _ => 0,
-        })
-    };
-    let b =
-        |n: &str, i: usize| -> Result<bool> { Ok(matches!(get(n, i)?, AnyValue::Boolean(true))) };
-    (0..df.height())
-        .map(|i| {
-            Ok(ExperimentRow {
-                name: s("name", i)?,
-                task: s("task", i)?,
-                model: s("model", i)?,
-                cut: s("cut", i)?,
-                adapter: s("adapter", i)?,
-                weights: s("weights", i)?,
-                augment: s("augment", i)?,
-                optimizer: s("optimizer", i)?,
-                lr: f("lr", i)?,
-                batch_size: int("batch_size", i)?,
-                epochs: int("epochs", i)?,
-                best_epoch: int("best_epoch", i)?,
-                contrast: f("contrast", i)?,
-                clahe: s("clahe", i)?,
-                balance: s("balance", i)?,
-                class_weights: b("class_weights", i)?,
-                l2: f("l2", i)?,
-                dropout: f("dropout", i)?,
-                seed: int("seed", i)?,
-                profile: s("profile", i)?,
-                threshold: f("threshold", i)?,
-                threshold_policy: s("threshold_policy", i)?,
-                val_accuracy: f("val_accuracy", i)?,
-                val_loss: f("val_loss", i)?,
-                val_f2: f("val_f2", i)?,
-                val_f2_trivial: f("val_f2_trivial", i)?,
-                val_auc: f("val_auc", i)?,
-                test_accuracy: f("test_accuracy", i)?,
-                test_loss: f("test_loss", i)?,
-                test_f2: f("test_f2", i)?,
-                test_f2_trivial: f("test_f2_trivial", i)?,
-                test_auc: f("test_auc", i)?,
-                test_auc_lo: f("test_auc_lo", i)?,
-                test_auc_hi: f("test_auc_hi", i)?,
-                seconds: f("seconds", i)?,
-            })
-        })
-        .collect()
+fn csv_err(path: &Path, e: csv::Error) -> Error {
+    Error::bad_file(path, format!("not a mammo experiment table: {e}"))
+}
+
+/// The rows as CSV text, header first (the field names of [`ExperimentRow`]).
+fn to_csv(rows: &[ExperimentRow]) -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
+    let err = |e: csv::Error| Error::Other(format!("table: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in std::iter::once(&ExperimentRow::default()).chain(rows) {
+        w.serialize(r).map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Other(format!("table: {e}")))?;
+    let mut rd = csv::Reader::from_reader(bytes.as_slice());
+    let header = rd
+        .headers()
+        .map_err(err)?
+        .iter()
+        .map(String::from)
+        .collect();
+    let records: Vec<csv::StringRecord> = rd
+        .records()
+        .skip(1)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(err)?;
+    Ok((header, records))
 }
 
 impl ExperimentTable {
@@ -294,25 +286,11 @@ impl ExperimentTable {
         let path = path.as_ref();
         let mut t = ExperimentTable::new(title)?;
         if path.exists() {
-            // The file's own columns, typed as a row's columns are: tables saved before a
-            // column was added load, the missing column reading as empty (rows_from_frame).
-            let full = ExperimentRow::default().to_frame()?.schema().clone();
-            let text = crate::fsx::read_bytes(path)?;
-            let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
-            let header = String::from_utf8_lossy(header);
-            let mut schema = Schema::default();
-            for name in header.trim_end_matches('\r').split(',') {
-                let name = name.trim().trim_matches('"');
-                let dtype = full.get(name).cloned().unwrap_or(DataType::String);
-                schema.with_column(name.into(), dtype);
-            }
-            let df = CsvReadOptions::default()
-                .with_has_header(true)
-                .with_schema(Some(std::sync::Arc::new(schema)))
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))
-                .and_then(|r| r.finish())
-                .map_err(|e| Error::bad_file(path, format!("not a mammo experiment table: {e}")))?;
-            t.rows = rows_from_frame(&df).map_err(|e| Error::bad_file(path, e.to_string()))?;
+            let mut rd = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
+            t.rows = rd
+                .deserialize()
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| csv_err(path, e))?;
         }
         t.path = Some(path.to_path_buf());
         Ok(t)
@@ -335,13 +313,9 @@ impl ExperimentTable {
         self.rows.is_empty()
     }
 
-    /// The table as a polars DataFrame (built now; don't keep it across notebook cells).
-    pub fn dataframe(&self) -> Result<DataFrame> {
-        let mut df = ExperimentRow::default().to_frame()?.clear();
-        for r in &self.rows {
-            df = df.vstack(&r.to_frame()?).map_err(perr)?;
-        }
-        Ok(df)
+    /// The column names (the CSV's header).
+    pub fn columns() -> Vec<String> {
+        to_csv(&[]).map(|(h, _)| h).unwrap_or_default()
     }
 
     /// Write the CSV atomically.
@@ -349,19 +323,21 @@ impl ExperimentTable {
         let path = self.path.as_ref().ok_or_else(|| {
             Error::invalid("table", "not tied to a file (use ExperimentTable::open)")
         })?;
-        let mut df = self.dataframe()?;
+        let (header, records) = to_csv(&self.rows)?;
         crate::fsx::write_atomic(path, |w| {
-            CsvWriter::new(w)
-                .include_header(true)
-                .finish(&mut df)
-                .map_err(std::io::Error::other)
+            let mut out = csv::Writer::from_writer(w);
+            out.write_record(&header)?;
+            for r in &records {
+                out.write_record(r)?;
+            }
+            out.flush()
         })
     }
 
     /// HTML of the given columns (all when `None`); floats with 3 decimals, nulls blank.
     pub fn to_html(&self, columns: Option<&[&str]>) -> Html {
-        let df = match self.dataframe() {
-            Ok(d) => d,
+        let (header, records) = match to_csv(&self.rows) {
+            Ok(t) => t,
             Err(e) => {
                 return Html(format!(
                     "<p>table unavailable: {}</p>",
@@ -371,11 +347,7 @@ impl ExperimentTable {
         };
         let names: Vec<String> = match columns {
             Some(c) => c.iter().map(|s| s.to_string()).collect(),
-            None => df
-                .get_column_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            None => header.clone(),
         };
         let mut h = String::from("<table style=\"border-collapse:collapse;font-size:12px\">");
         if !self.title.is_empty() {
@@ -392,14 +364,14 @@ impl ExperimentTable {
             ));
         }
         h.push_str("</tr></thead><tbody>");
-        for r in 0..df.height() {
+        for r in &records {
             h.push_str("<tr>");
             for n in &names {
-                let cell = df
-                    .column(n)
-                    .ok()
-                    .and_then(|c| c.get(r).ok())
-                    .map(|v| fmt_value(&v))
+                let cell = header
+                    .iter()
+                    .position(|c| c == n)
+                    .and_then(|i| r.get(i))
+                    .map(fmt_cell)
                     .unwrap_or_default();
                 h.push_str(&format!(
                     "<td style=\"padding:2px 6px;text-align:right\">{}</td>",
@@ -423,26 +395,52 @@ impl ExperimentTable {
     }
 }
 
-fn fmt_value(v: &AnyValue) -> String {
-    match v {
-        AnyValue::Null => String::new(),
-        AnyValue::String(s) => s.to_string(),
-        AnyValue::StringOwned(s) => s.to_string(),
-        AnyValue::Float64(f) if f.is_nan() => String::new(),
-        AnyValue::Float64(f) if f.abs() < 0.01 && *f != 0.0 => format!("{f:.0e}"),
-        AnyValue::Float64(f) => format!("{f:.3}"),
-        AnyValue::Float32(f) => format!("{f:.3}"),
-        AnyValue::Boolean(b) => if *b { "yes" } else { "" }.to_string(),
+/// A CSV field as a table cell: floats with 3 decimals (small ones in scientific notation),
+/// `true` as "yes", `false` and missing values blank.
+fn fmt_cell(field: &str) -> String {
+    match field {
+        "true" => "yes".into(),
+        "false" | "" => String::new(),
+        f if f.contains('.') || f.contains('e') => match f.parse::<f64>() {
+            Ok(v) if v.abs() < 0.01 && v != 0.0 => format!("{v:.0e}"),
+            Ok(v) => format!("{v:.3}"),
+            Err(_) => f.to_string(),
+        },
         other => other.to_string(),
     }
 }
 
 impl std::fmt::Display for ExperimentTable {
+    /// The default columns as aligned text.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.dataframe() {
-            Ok(df) => write!(f, "{df}"),
-            Err(e) => write!(f, "table unavailable: {e}"),
+        let (header, records) = to_csv(&self.rows).map_err(|_| std::fmt::Error)?;
+        let idx: Vec<usize> = DEFAULT_COLUMNS
+            .iter()
+            .filter_map(|c| header.iter().position(|h| h == c))
+            .collect();
+        let mut cells: Vec<Vec<String>> = vec![idx.iter().map(|&i| header[i].clone()).collect()];
+        for r in &records {
+            cells.push(
+                idx.iter()
+                    .map(|&i| fmt_cell(r.get(i).unwrap_or("")))
+                    .collect(),
+            );
         }
+        let widths: Vec<usize> = (0..idx.len())
+            .map(|j| cells.iter().map(|row| row[j].len()).max().unwrap_or(0))
+            .collect();
+        if !self.title.is_empty() {
+            writeln!(f, "{}", self.title)?;
+        }
+        for row in &cells {
+            let line: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:>w$}"))
+                .collect();
+            writeln!(f, "{}", line.join("  ").trim_end())?;
+        }
+        Ok(())
     }
 }
 
@@ -503,6 +501,40 @@ mod tests {
         ] {
             assert!(header.split(',').any(|h| h == c), "{c} in {header}");
         }
+    }
+
+    /// A table as polars wrote it (copied from a quick-profile run of notebook 02): quoted empty
+    /// strings, empty fields for missing floats, floats such as `0.0` and `2.0`. It loads, and
+    /// saving it again changes no value.
+    #[test]
+    fn tables_written_by_polars_load_and_round_trip() {
+        let polars_csv = "name,task,model,cut,adapter,weights,augment,optimizer,lr,batch_size,epochs,best_epoch,contrast,clahe,balance,class_weights,l2,dropout,seed,profile,threshold,threshold_policy,val_accuracy,val_loss,val_f2,val_f2_trivial,val_auc,test_accuracy,test_loss,test_f2,test_f2_trivial,test_auc,test_auc_lo,test_auc_hi,seconds\n\
+SCRATCH_BM_V4,benign-malignant,scratch,\"\",\"\",-,rot90,rmsprop,0.001,32,10,10,,\"\",over,false,0.0,,42,quick,0.4543211758136749,f2@spec0.5,0.542910447761194,0.6723485802037681,0.5315471045808124,0.7794943820224719,0.5912233889940898,0.5148809523809523,0.6640778394586033,0.47318611987381703,0.7276119402985074,0.541778870545994,0.4705574528221404,0.6061092287419659,130.144166239\n\
+SCRATCH_BM_V6,benign-malignant,scratch,\"\",\"\",-,rot90,rmsprop,0.001,32,10,10,2.0,\"\",over,false,0.0,,42,quick,0.36686238646507263,f2@spec0.5,0.6417910447761194,0.6235016340937365,0.7301980198019802,0.7794943820224719,0.7085556894474091,0.5684523809523809,0.6075520170765348,0.6871345029239766,0.7276119402985074,0.6626468407290326,0.6016067633267996,0.7249002826937225,127.502835422\n";
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("scratch_benign_malignant.csv");
+        std::fs::write(&p, polars_csv).unwrap();
+        let t = ExperimentTable::open(&p, "t").unwrap();
+        assert_eq!(t.len(), 2);
+        let (v4, v6) = (&t.rows[0], &t.rows[1]);
+        assert_eq!((v4.cut.as_str(), v4.weights.as_str()), ("", "-"));
+        assert!(v4.contrast.is_nan() && v4.dropout.is_nan());
+        assert_eq!((v6.contrast, v6.l2, v6.lr, v6.seed), (2.0, 0.0, 0.001, 42));
+        assert_eq!(v6.test_auc, 0.6626468407290326);
+        assert_eq!(v6.seconds, 127.502835422);
+        assert!(!v6.class_weights);
+        t.save().unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(
+            text.lines().next(),
+            polars_csv.lines().next(),
+            "same header"
+        );
+        // Every value as polars wrote it; only the quotes of empty text differ.
+        assert_eq!(text.replace("\"\"", ""), polars_csv.replace("\"\"", ""));
+        // And what mammo writes reads back to the same file.
+        ExperimentTable::open(&p, "t").unwrap().save().unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
     }
 
     #[test]

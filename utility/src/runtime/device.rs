@@ -32,10 +32,10 @@ pub fn allocator() -> &'static str {
 ///
 /// glibc's default serves blocks from 128 KiB up with a fresh `mmap` and unmaps them when freed
 /// (its adaptive threshold only rises with the blocks freed so far), so every training step
-/// faulted in and zeroed hundreds of MB of new pages: a third of the CPU time went to the kernel
-/// and training ran 1.7x slower (docs/PERFORMANCE.md). 32 MiB is the largest threshold glibc
-/// accepts; `M_MMAP_MAX=0` (no `mmap` at all) was no faster and raised the peak memory by
-/// another 200 MB through heap fragmentation. The cost: the process keeps its peak heap until
+/// faulted in and zeroed hundreds of MB of new pages, and much of the CPU time went to the
+/// kernel (the measurements are in docs/PERFORMANCE.md). 32 MiB is the largest threshold glibc
+/// accepts; `M_MMAP_MAX=0` (no `mmap` at all) was no faster and raised the peak memory through
+/// heap fragmentation. The cost: the process keeps its peak heap until
 /// it exits. `MAMMO_MALLOC=system` leaves glibc's defaults.
 fn tune_allocator() -> String {
     if std::env::var("MAMMO_MALLOC").is_ok_and(|v| v.trim() == "system") {

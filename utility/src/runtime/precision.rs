@@ -44,10 +44,10 @@ impl Precision {
         })
     }
     /// What `auto` picks for the scratch CNN and the Siamese tower: bf16 on a CPU with bf16
-    /// units ([`crate::runtime::device::cpu_bf16_units`]), where it trains 1.6-1.9x faster and held
-    /// the test ROC AUC (mean difference -0.0003 over 14 paired runs, docs/PERFORMANCE.md);
-    /// fp32 elsewhere.
-    /// Without bf16 units bf16 is emulated and 2.5x slower; on CUDA it is not measured yet.
+    /// units ([`crate::runtime::device::cpu_bf16_units`]), where it trains faster and keeps the
+    /// test ROC AUC; fp32 elsewhere: without bf16 units bf16 is emulated (slower), and on CUDA its
+    /// accuracy is not measured yet. The speeds and the paired accuracy runs behind this choice
+    /// are in docs/PERFORMANCE.md.
     pub fn auto_for(device: tch::Device) -> Precision {
         match device {
             tch::Device::Cpu if crate::runtime::device::cpu_bf16_units().is_some() => {
@@ -114,7 +114,7 @@ impl Compute {
 /// weights): a permute + `contiguous()` leaves them with their NCHW strides (a size-1 dimension
 /// counts as contiguous either way), PyTorch then treats them as NCHW, and the first block runs
 /// on the slow NCHW path (oneDNN reorders its 32x148x148 output, NCHW max pooling, and a copy
-/// back to NHWC before the second convolution): measured 1.3-1.5x slower training on CPU.
+/// back to NHWC before the second convolution), and training is slower (docs/PERFORMANCE.md).
 pub fn to_channels_last(x: &Tensor) -> Tensor {
     let s = x.size();
     if s.len() != 4 {

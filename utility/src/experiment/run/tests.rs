@@ -111,3 +111,36 @@ fn pretrained_rows_name_their_weights() {
     v.members = vec!["A".into(), "B".into()];
     assert_eq!(v.row().weights, "-");
 }
+
+#[test]
+fn a_run_shows_itself_as_html_with_metrics_policy_and_curves() {
+    let mut r = run(ModelKind::Scratch, ThresholdPolicy::MaxF2);
+    let h = r.to_html().0;
+    assert!(
+        h.contains("<b>") && h.contains("scratch on benign-malignant"),
+        "{h}"
+    );
+    assert!(h.contains(">validation<") && !h.contains(">test<"), "{h}");
+    assert!(h.contains("(all positive: 0.882)"), "{h}");
+    assert!(
+        h.contains("threshold: max F2 on validation, unconstrained"),
+        "{h}"
+    );
+    assert!(!h.contains("<svg"), "no history, no curves: {h}");
+    let stats = |epoch: usize| crate::train::EpochStats {
+        epoch,
+        train_loss: 0.6,
+        train_accuracy: 0.6,
+        val_loss: 0.65,
+        val_accuracy: 0.6,
+        val_roc_auc: 0.62,
+        val_f2: 0.5,
+        seconds: 1.0,
+    };
+    r.history = Some(crate::train::History {
+        epochs: vec![stats(1), stats(2)],
+        best_epoch: 2,
+        stopped_early: false,
+    });
+    assert!(r.to_html().0.contains("<svg"), "the training curves");
+}

@@ -50,7 +50,7 @@ pub struct TrainConfig {
     /// Pretrained weights file (safetensors, torchvision names); default: data/weights/<model>.safetensors.
     pub weights: Option<PathBuf>,
     /// Convolutions of the scratch CNN and the Siamese tower in NHWC layout: speed only, the
-    /// same model and weights (1.4-1.7x faster training on CPU, docs/PERFORMANCE.md). On by
+    /// same model and weights (faster training on CPU: docs/PERFORMANCE.md). On by
     /// default; the frozen pretrained backbones always run NHWC, whatever it says. Configs saved before this
     /// option existed load with it off, as they ran.
     #[serde(default)]
@@ -465,14 +465,13 @@ impl TrainConfig {
 
     /// The epochs a profile trains a model for when nothing else is said.
     ///
-    /// `quick` is sized from measured speed (docs/PROFILES.md): on 2 CPU cores the scratch CNN
-    /// trains the whole course-size training set at ~11 s per epoch and the Siamese network at
-    /// ~21 s. Mass vs calcification reaches a validation ROC AUC of ~0.86-0.89 after 8 epochs
-    /// (test 0.84-0.87); benign vs malignant (SCRATCH_BM_V6's setup) sits at chance for its
-    /// first epochs under RMSprop and reaches a validation AUC of ~0.70 by epoch 10 (test 0.66). Pretrained backbones run a frozen
-    /// VGG16 / InceptionV3 forward and backward pass per image (the 1x1 adapter in front of
-    /// them trains), ~10 images/s: 2 epochs on a few dozen patches (a walk-through of the
-    /// method; its numbers need `full`).
+    /// `quick` is sized from measured speed and convergence on 2 CPU cores: the scratch CNN and
+    /// the Siamese network train the whole training set for as many epochs as mass vs
+    /// calcification and SCRATCH_BM_V6's benign vs malignant need to leave chance clearly; the
+    /// pretrained models, whose frozen backbones run forward and backward for every image (the
+    /// 1x1 adapter in front of them trains), get 2 epochs on a few dozen patches (a walk-through
+    /// of the method; its numbers need `full`). docs/PROFILES.md has the epoch times and the
+    /// validation AUCs that chose these numbers.
     pub fn default_epochs(profile: Profile, task: Task, model: ModelKind) -> usize {
         match (profile, model, task) {
             (Profile::Smoke, _, _) => 2,
