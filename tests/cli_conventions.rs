@@ -9,27 +9,14 @@ use std::sync::OnceLock;
 
 fn data() -> &'static PathBuf {
     static D: OnceLock<PathBuf> = OnceLock::new();
-    D.get_or_init(|| {
-        let d = common::root()
-            .join("build")
-            .join("test-data")
-            .join("cli-conventions");
-        if !d.join("public_test_labels.npy").exists() {
-            common::small_synth(&d, 0.03, 11);
-        }
-        d
-    })
+    D.get_or_init(|| common::test_data("cli-conventions", 0.03, 11))
 }
 
+/// Two smoke epochs on the shared small set.
 fn train(out: &Path, extra: &[&str]) -> std::process::Output {
-    common::mammo()
-        .args(["train", "--data"])
-        .arg(data())
-        .args(["--profile", "smoke", "--epochs", "2", "--out"])
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
+    let mut args = vec!["--epochs", "2"];
+    args.extend_from_slice(extra);
+    common::train(data(), out, &args)
 }
 
 #[test]

@@ -8,26 +8,11 @@ use std::sync::OnceLock;
 
 fn data() -> &'static PathBuf {
     static D: OnceLock<PathBuf> = OnceLock::new();
-    D.get_or_init(|| {
-        let d = common::root()
-            .join("build")
-            .join("test-data")
-            .join("cli-train");
-        if !d.join("public_test_labels.npy").exists() {
-            common::small_synth(&d, 0.03, 5);
-        }
-        d
-    })
+    D.get_or_init(|| common::test_data("cli-train", 0.03, 5))
 }
 
 fn train(out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut c = common::mammo();
-    c.args(["train", "--data"])
-        .arg(data())
-        .args(["--profile", "smoke", "--out"])
-        .arg(out)
-        .args(extra);
-    c.output().unwrap()
+    common::train(data(), out, extra)
 }
 
 fn read_json(p: &Path) -> Value {

@@ -47,3 +47,25 @@ pub fn small_synth(dir: &Path, scale: f64, seed: u64) {
         &seed.to_string(),
     ]));
 }
+
+/// A small synthetic dataset kept under build/test-data/NAME between test runs, generated the
+/// first time it is needed (call it from one `OnceLock` per test binary: tests run in parallel).
+pub fn test_data(name: &str, scale: f64, seed: u64) -> PathBuf {
+    let d = root().join("build").join("test-data").join(name);
+    if !d.join("public_test_labels.npy").exists() {
+        small_synth(&d, scale, seed);
+    }
+    d
+}
+
+/// `mammo train` on `data` with the smoke profile, writing the run folder `out`.
+pub fn train(data: &Path, out: &Path, extra: &[&str]) -> Output {
+    mammo()
+        .args(["train", "--data"])
+        .arg(data)
+        .args(["--profile", "smoke", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("run mammo")
+}

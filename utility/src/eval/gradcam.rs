@@ -5,7 +5,7 @@ use crate::data::dataset::{PairedSet, SIDE};
 use crate::data::tasks::Sample;
 use crate::display::{to_display, Window};
 use crate::error::{Error, Result};
-use crate::train::{Classifier, Net};
+use crate::train::Classifier;
 use ndarray::Array2;
 use tch::{Kind, Tensor};
 
@@ -34,27 +34,8 @@ pub fn grad_cam_at(
     threshold: f64,
 ) -> Result<Cam> {
     let b = crate::data::batch::make_batch(set, &[sample], model.task.is_pair(), model.device)?;
-    let (maps, logits) = match &model.net {
-        Net::Scratch(m) => {
-            let maps = m.tower.conv_maps(&b.x).detach().set_requires_grad(true);
-            let z = m.forward_from_maps(&maps);
-            (maps, z)
-        }
-        Net::Siamese(m) => {
-            let base = b
-                .baseline
-                .as_ref()
-                .ok_or_else(|| Error::invalid("grad-cam", "pair without baseline"))?;
-            let maps = m.tower.conv_maps(&b.x).detach().set_requires_grad(true);
-            let z = m.forward_from_maps(base, &maps);
-            (maps, z)
-        }
-        Net::Pretrained(m) => {
-            let maps = m.features(&b.x)?.detach().set_requires_grad(true);
-            let z = m.head_forward(&maps, false);
-            (maps, z)
-        }
-    };
+    let maps = model.net.cam_maps(&b.x)?.detach().set_requires_grad(true);
+    let logits = model.net.logits_from_maps(&maps, b.baseline.as_ref())?;
     let binary = model.task.n_classes() == 2;
     let (score, predicted, probability) = if binary {
         let z = logits.squeeze();

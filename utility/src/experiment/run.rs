@@ -172,10 +172,11 @@ fn finish(trained: train::Trained, dir: Option<PathBuf>) -> Result<Run> {
 /// The backbone weights a model loaded (pretrained models; `None` for the others), hashed once
 /// per process ([`WeightsRecord::of`]).
 pub fn model_weights(model: &Classifier) -> Result<Option<WeightsRecord>> {
-    match &model.net {
-        train::Net::Pretrained(p) => WeightsRecord::of(&p.weights).map(Some),
-        _ => Ok(None),
-    }
+    model
+        .net
+        .weights_source()
+        .map(WeightsRecord::of)
+        .transpose()
 }
 
 /// Load a saved run (without its model; see [`Run::load_model`]).

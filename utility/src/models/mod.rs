@@ -6,11 +6,13 @@
 //! notebook cells. Depends on the runtime (device, precision) and the data layer (patch size).
 pub mod backbones;
 pub mod featcache;
+mod network;
 pub mod pretrained;
 mod scratch;
 mod siamese;
 mod summary;
 
+pub use network::Network;
 pub use scratch::{ScratchCnn, ScratchConfig, Tower};
 pub use siamese::{SiameseConfig, SiameseNet};
 pub use summary::{count_params, thousands, LayerRow, Summary};

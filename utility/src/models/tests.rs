@@ -94,3 +94,60 @@ fn pool_then_relu_equals_relu_then_pool_with_gradients() {
         assert!(a.allclose(b, 1e-5, 1e-6, false));
     }
 }
+
+/// The split Grad-CAM differentiates (maps, then logits from the maps) is the forward pass: for
+/// every kind of network, in evaluation mode, the two give the same logits.
+#[test]
+fn every_network_splits_at_its_cam_maps_without_changing_its_logits() {
+    use crate::models::backbones::{BackboneKind, Cut};
+    use crate::models::pretrained::{Adapter, PretrainedNet, PretrainedSpec};
+    tch::manual_seed(3);
+    let x = Tensor::rand([2, 1, 150, 150], (tch::Kind::Float, tch::Device::Cpu));
+    let base = Tensor::rand([2, 1, 150, 150], (tch::Kind::Float, tch::Device::Cpu));
+    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+    let spec = PretrainedSpec {
+        backbone: BackboneKind::Vgg16,
+        cut: Cut::Top,
+        adapter: Adapter::Conv1x1,
+        head: vec![16],
+        dropout: 0.0,
+        weights: Some(std::path::PathBuf::from("/nonexistent/weights.safetensors")),
+    };
+    // A weights file that is not there is an error, not a silent random backbone.
+    assert!(PretrainedNet::new(&vs.root(), &spec, 1, tch::Device::Cpu).is_err());
+    let spec = PretrainedSpec {
+        weights: None,
+        ..spec
+    };
+    let nets: Vec<(Box<dyn Network>, Option<&Tensor>)> = vec![
+        (
+            Box::new(ScratchCnn::new(&(&vs.root() / "s"), &ScratchConfig::default()).unwrap()),
+            None,
+        ),
+        (
+            Box::new(SiameseNet::new(&(&vs.root() / "p"), &SiameseConfig::default()).unwrap()),
+            Some(&base),
+        ),
+        (
+            Box::new(PretrainedNet::new(&(&vs.root() / "v"), &spec, 1, tch::Device::Cpu).unwrap()),
+            None,
+        ),
+    ];
+    for (net, b) in &nets {
+        let direct = net.logits(&x, *b, false).unwrap();
+        let maps = net.cam_maps(&x).unwrap();
+        assert_eq!(
+            maps.dim(),
+            4,
+            "{:?}: maps are [B, C, H, W]",
+            net.summary().model
+        );
+        let split = net.logits_from_maps(&maps, *b).unwrap();
+        assert_eq!(direct.size(), [2, 1]);
+        let diff = (&direct - &split).abs().max().double_value(&[]);
+        assert!(diff < 1e-5, "{}: {diff}", net.summary().model);
+    }
+    // The Siamese network refuses a batch without its baselines.
+    assert!(nets[1].0.logits(&x, None, false).is_err());
+    assert!(nets[2].0.weights_source().is_some() && nets[0].0.weights_source().is_none());
+}

@@ -6,23 +6,17 @@ use crate::data::dataset::PairedSet;
 use crate::data::tasks::{Sample, Task};
 use crate::error::{Error, Result};
 use crate::models::pretrained::PretrainedNet;
-use crate::models::{ScratchCnn, ScratchConfig, SiameseConfig, SiameseNet, Summary};
+use crate::models::{Network, ScratchCnn, ScratchConfig, SiameseConfig, SiameseNet, Summary};
 use crate::transforms::augment::Augment;
 use std::path::Path;
 use tch::{nn, Device, Kind, Tensor};
 /// The network of a run.
-#[derive(Debug)]
-pub enum Net {
-    Scratch(ScratchCnn),
-    Siamese(SiameseNet),
-    Pretrained(crate::models::pretrained::PretrainedNet),
-}
-
 /// A model and its weights: what `fit` trains and `predict` uses. Persists between cells.
 #[derive(Debug)]
 pub struct Classifier {
     pub vs: nn::VarStore,
-    pub net: Net,
+    /// The network, whatever its kind ([`Network`]).
+    pub net: Box<dyn Network>,
     pub task: Task,
     pub device: Device,
 }
@@ -38,8 +32,8 @@ impl Classifier {
         } else {
             cfg.task.n_classes() as i64
         };
-        let mut net = match cfg.model {
-            ModelKind::Scratch => Net::Scratch(ScratchCnn::new(
+        let mut net: Box<dyn Network> = match cfg.model {
+            ModelKind::Scratch => Box::new(ScratchCnn::new(
                 &vs.root(),
                 &ScratchConfig {
                     n_out,
@@ -47,7 +41,7 @@ impl Classifier {
                     ..Default::default()
                 },
             )?),
-            ModelKind::Siamese => Net::Siamese(SiameseNet::new(
+            ModelKind::Siamese => Box::new(SiameseNet::new(
                 &vs.root(),
                 &SiameseConfig {
                     n_out,
@@ -55,7 +49,7 @@ impl Classifier {
                     ..Default::default()
                 },
             )?),
-            ModelKind::Vgg16 | ModelKind::InceptionV3 => Net::Pretrained(PretrainedNet::new(
+            ModelKind::Vgg16 | ModelKind::InceptionV3 => Box::new(PretrainedNet::new(
                 &vs.root(),
                 &cfg.pretrained_spec()?,
                 n_out,
@@ -66,11 +60,7 @@ impl Classifier {
             channels_last: cfg.channels_last,
             precision: cfg.precision_on(device),
         };
-        match &mut net {
-            Net::Scratch(m) => m.tower.set_compute(compute),
-            Net::Siamese(m) => m.tower.set_compute(compute),
-            Net::Pretrained(_) => {}
-        }
+        net.set_compute(compute);
         Ok(Classifier {
             vs,
             net,
@@ -81,25 +71,12 @@ impl Classifier {
 
     /// Logits `[B, n_out]` of a batch of abnormality patches (and baselines for pairs).
     pub fn logits(&self, x: &Tensor, baseline: Option<&Tensor>, train: bool) -> Result<Tensor> {
-        Ok(match &self.net {
-            Net::Scratch(m) => m.forward_t(x, train),
-            Net::Siamese(m) => {
-                let b = baseline.ok_or_else(|| {
-                    Error::invalid("batch", "the Siamese model needs baseline patches")
-                })?;
-                m.forward_t(b, x, train)
-            }
-            Net::Pretrained(m) => m.forward_t(x, train)?,
-        })
+        self.net.logits(x, baseline, train)
     }
 
     /// Keras-style summary.
     pub fn summary(&self) -> Summary {
-        match &self.net {
-            Net::Scratch(m) => m.summary(),
-            Net::Siamese(m) => m.summary(),
-            Net::Pretrained(m) => m.summary(),
-        }
+        self.net.summary()
     }
 
     /// The L2 penalty of the dense weights (Keras `kernel_regularizer`).

@@ -13,7 +13,7 @@ pub mod optim;
 mod policies;
 
 pub use checkpoint::CHECKPOINT;
-pub use classifier::{Classifier, Net};
+pub use classifier::Classifier;
 pub use data::{prepare, RunData};
 pub use fit::{fit, has_checkpoint, resume, run_dir, train_batch, Trained};
 pub use history::{EpochStats, History};
