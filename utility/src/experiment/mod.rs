@@ -2,7 +2,7 @@
 //! train or load, evaluate, save), cross-validation, comparisons of runs with their intervals
 //! ([`compare`]), the seed's named configurations ([`recipes`]) and tables ([`seedref`]), the
 //! seed's claims with this run's verdicts ([`findings`]), the notebook environment
-//! ([`notebook`]), sweeps over grids ([`sweep`]) and the benchmarks ([`bench`]). Depends on every
+//! ([`notebook`]), sweeps over grids ([`sweep`]) and the benchmarks ([`bench`](mod@bench)). Depends on every
 //! layer below.
 pub mod bench;
 pub mod compare;

@@ -42,7 +42,7 @@ pub fn train(
     train_with_progress(cfg, ds, runs, overwrite, None)
 }
 
-/// [`train`], reporting progress to a callback (the CLI's progress bar) instead of printing a
+/// [`train()`], reporting progress to a callback (the CLI's progress bar) instead of printing a
 /// line per epoch.
 pub fn train_with_progress(
     cfg: &TrainConfig,

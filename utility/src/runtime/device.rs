@@ -21,7 +21,7 @@ pub(crate) struct InitState {
 
 static ALLOCATOR: OnceLock<String> = OnceLock::new();
 
-/// Set up the allocator for tensor work once per process ([`tune_allocator`]) and say how it
+/// Set up the allocator for tensor work once per process (`tune_allocator`) and say how it
 /// is set. [`init`] calls it; the CLI calls it first thing, before any large allocation.
 pub fn allocator() -> &'static str {
     ALLOCATOR.get_or_init(tune_allocator)

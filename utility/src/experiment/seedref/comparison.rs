@@ -133,7 +133,7 @@ pub struct SeedComparison {
 const IGNORED_FIELDS: &[&str] = &["data", "device", "channels_last", "micro_batch", "weights"];
 
 /// The configuration fields in which `actual` differs from `expected` (see
-/// [`IGNORED_FIELDS`]; an `auto` precision accepts any).
+/// `IGNORED_FIELDS`; an `auto` precision accepts any).
 pub fn config_differences(expected: &TrainConfig, actual: &TrainConfig) -> Vec<String> {
     let (Ok(a), Ok(b)) = (serde_json::to_value(expected), serde_json::to_value(actual)) else {
         return vec!["(configuration unreadable)".into()];

@@ -1,5 +1,5 @@
 //! The seed report's experiment tables, row for row: each table as data (the rows, the
-//! hyper-parameters the seed's table states, the numbers it reports), the [`TrainConfig`] that
+//! hyper-parameters the seed's table states, the numbers it reports), the [`TrainConfig`](crate::train::config::TrainConfig) that
 //! reproduces each row, which rows a profile trains, and a side-by-side table of the seed's
 //! numbers and this project's ([`SeedComparison`]), as HTML in a notebook and as CSV.
 //!
@@ -52,8 +52,8 @@
 //!   summary has no Dropout layer, so none has dropout. The last line "BEST / INCEPTION" is one
 //!   row, "BEST INCEPTION". INCEPTION_2/3 and INCEPTION_4/5 state identical settings; the one
 //!   thing the text says was varied besides the columns is the head ("we obtained better results
-//!   with a further dense layer"): INCEPTION_2 and _4 have the one-layer head [512], INCEPTION_3
-//!   and _5 the best model's [512, 256]. INCEPTION_1 (the first test, cut top) has [512];
+//!   with a further dense layer"): INCEPTION_2 and _4 have the one-layer head `[512]`, INCEPTION_3
+//!   and _5 the best model's [512, 256]. INCEPTION_1 (the first test, cut top) has `[512]`;
 //!   INCEPTION_6 and _7 [512, 256]. Then INCEPTION_3 is BEST at 10 of its 20 epochs and
 //!   INCEPTION_5 is INCEPTION_6 at 10 of 20: both are read from those runs' histories.
 //! - **VGG16 benign/malignant** (§5.4.1): no epochs column: the profile's default epochs.

@@ -162,7 +162,7 @@ pub struct SeedParams {
 }
 
 impl SeedParams {
-    /// The seed's defaults: no augmentation, Adam 0.001, batch 32, head [512], oversampling.
+    /// The seed's defaults: no augmentation, Adam 0.001, batch 32, head `[512]`, oversampling.
     pub fn new() -> SeedParams {
         SeedParams {
             augment: Aug::None,

@@ -23,7 +23,7 @@ pub struct TrainConfig {
     /// Cut level of a pretrained backbone (`top`, `block5`, `top+1`, `top+2`).
     pub cut: Option<String>,
     pub adapter: Adapter,
-    /// Hidden units of the MLP head of a pretrained model (seed: [512] or [512, 256]).
+    /// Hidden units of the MLP head of a pretrained model (seed: `[512]` or `[512, 256]`).
     pub head: Vec<i64>,
     /// Dropout (scratch: before the output; Siamese: after concatenation; head: between layers).
     pub dropout: Option<f64>,
@@ -47,7 +47,7 @@ pub struct TrainConfig {
     pub early_stopping: Option<EarlyStopping>,
     pub monitor: Monitor,
     pub threshold: ThresholdPolicy,
-    /// Pretrained weights file (safetensors, torchvision names); default: data/weights/<model>.safetensors.
+    /// Pretrained weights file (safetensors, torchvision names); default: `data/weights/<model>.safetensors`.
     pub weights: Option<PathBuf>,
     /// Convolutions of the scratch CNN and the Siamese tower in NHWC layout: speed only, the
     /// same model and weights (faster training on CPU: docs/PERFORMANCE.md). On by
