@@ -18,10 +18,8 @@ pub fn write_json(path: &std::path::Path, v: &impl serde::Serialize) -> mammo::R
     mammo::fsx::write_bytes_atomic(path, s.as_bytes())
 }
 
-/// A status line on stderr.
-pub fn status(msg: impl std::fmt::Display) {
-    eprintln!("{msg}");
-}
+/// A status line: on stderr, as the library's own (`mammo::display::status`).
+pub use mammo::display::status;
 
 /// Training progress on stderr: on a terminal, a bar over the batches of the current epoch (its
 /// loss as the message) that gives way to the epoch's line; elsewhere (logs, CI, batch jobs) the
@@ -44,7 +42,7 @@ impl TrainProgress {
             ProgressEvent::Resumed {
                 after_epoch,
                 epochs,
-            } => status(format!("resuming after epoch {after_epoch} of {epochs}")),
+            } => status(&format!("resuming after epoch {after_epoch} of {epochs}")),
             ProgressEvent::Batch {
                 epoch,
                 batch,
@@ -77,7 +75,7 @@ impl TrainProgress {
                 if let Some((_, bar)) = self.bar.take() {
                     bar.finish_and_clear();
                 }
-                status(mammo::train::epoch_line(&stats, epochs, improved));
+                status(&mammo::train::epoch_line(&stats, epochs, improved));
             }
         }
     }

@@ -6,11 +6,8 @@ use crate::display::{html_escape, Html};
 use crate::eval::{RunMetrics, SetMetrics};
 use crate::metrics::stats::Comparison;
 use crate::report::plot::training_curves;
+use crate::report::table::{TABLE_OPEN, TD, TH};
 use crate::train::History;
-
-const TABLE: &str = "<table style=\"border-collapse:collapse;font-size:12px\">";
-const TH: &str = " style=\"border-bottom:1px solid #444;padding:2px 8px;text-align:right\"";
-const TD: &str = " style=\"padding:2px 8px;text-align:right\"";
 
 fn num(v: f64) -> String {
     if v.is_finite() {
@@ -66,7 +63,7 @@ pub fn metrics_table(m: &RunMetrics) -> String {
         "threshold",
     ];
     let ths: String = heads.iter().map(|h| format!("<th{TH}>{h}</th>")).collect();
-    let mut h = format!("{TABLE}<thead><tr>{ths}</tr></thead><tbody>");
+    let mut h = format!("{TABLE_OPEN}<thead><tr>{ths}</tr></thead><tbody>");
     h.push_str(&set_row("validation", &m.validation));
     if let Some(t) = &m.test {
         h.push_str(&set_row("test", t));

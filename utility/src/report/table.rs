@@ -15,6 +15,12 @@ use crate::train::config::TrainConfig;
 use crate::train::History;
 use std::path::{Path, PathBuf};
 
+/// The style of every HTML table mammo shows: the opening tag, a header cell's and a data cell's
+/// attributes (experiment tables, seed comparisons, run metrics).
+pub const TABLE_OPEN: &str = "<table style=\"border-collapse:collapse;font-size:12px\">";
+pub const TH: &str = " style=\"border-bottom:1px solid #444;padding:2px 6px\"";
+pub const TD: &str = " style=\"padding:2px 6px;text-align:right\"";
+
 /// A float in a CSV field: empty for NaN (a missing value), integral values with one decimal
 /// (`2.0`), others in the shortest form that reads back exactly.
 mod csv_float {
@@ -349,7 +355,7 @@ impl ExperimentTable {
             Some(c) => c.iter().map(|s| s.to_string()).collect(),
             None => header.clone(),
         };
-        let mut h = String::from("<table style=\"border-collapse:collapse;font-size:12px\">");
+        let mut h = String::from(TABLE_OPEN);
         if !self.title.is_empty() {
             h.push_str(&format!(
                 "<caption style=\"font-weight:bold;padding:4px\">{}</caption>",
@@ -358,10 +364,7 @@ impl ExperimentTable {
         }
         h.push_str("<thead><tr>");
         for n in &names {
-            h.push_str(&format!(
-                "<th style=\"border-bottom:1px solid #444;padding:2px 6px\">{}</th>",
-                html_escape(n)
-            ));
+            h.push_str(&format!("<th{TH}>{}</th>", html_escape(n)));
         }
         h.push_str("</tr></thead><tbody>");
         for r in &records {
@@ -373,10 +376,7 @@ impl ExperimentTable {
                     .and_then(|i| r.get(i))
                     .map(fmt_cell)
                     .unwrap_or_default();
-                h.push_str(&format!(
-                    "<td style=\"padding:2px 6px;text-align:right\">{}</td>",
-                    html_escape(&cell)
-                ));
+                h.push_str(&format!("<td{TD}>{}</td>", html_escape(&cell)));
             }
             h.push_str("</tr>");
         }

@@ -36,7 +36,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
         Some(w) => {
             bb.load_safetensors(&w)?;
         }
-        None => status(format!(
+        None => status(&format!(
             "NOTICE: no weights file for {}: features of a RANDOMLY initialised backbone",
             kind.name()
         )),

@@ -16,20 +16,22 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> mammo::Result<()> {
-    let mut settings = vec![
-        ("model".to_string(), a.model.setting().to_string()),
-        ("adapter".to_string(), a.adapter.setting().to_string()),
-        ("profile".to_string(), "smoke".to_string()),
-    ];
+    // The Siamese network has one task; the summary needs no data, so the smallest profile.
     let task = if a.model == ModelArg::Siamese {
         TaskArg::Siamese
     } else {
         a.task
     };
-    settings.insert(0, ("task".to_string(), task.setting().to_string()));
-    if let Some(c) = a.cut {
-        settings.push(("cut".to_string(), c.setting().to_string()));
-    }
+    let settings: Vec<(String, String)> = [
+        ("task", Some(task.setting())),
+        ("model", Some(a.model.setting())),
+        ("adapter", Some(a.adapter.setting())),
+        ("profile", Some("smoke")),
+        ("cut", a.cut.map(|c| c.setting())),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+    .collect();
     let cfg = TrainConfig::from_settings(&settings)?;
     let m = mammo::train::Classifier::build(&cfg, tch::Device::Cpu)?;
     println!("{}", m.summary());

@@ -40,7 +40,7 @@ pub fn run(cmd: Cmd) -> mammo::Result<()> {
                     "give --index N (or run it as a job array: SLURM_ARRAY_TASK_ID)",
                 )
             })?;
-            status(format!(
+            status(&format!(
                 "sweep {} run {index}: {}",
                 g.name,
                 g.run_name(index)
@@ -48,7 +48,7 @@ pub fn run(cmd: Cmd) -> mammo::Result<()> {
             let mut bar = TrainProgress::new();
             let run = g.run_with_progress(index, Some(&mut |e| bar.handle(e)))?;
             println!("{}", run.report());
-            status(format!("run saved in {}", g.run_dir(index).display()));
+            status(&format!("run saved in {}", g.run_dir(index).display()));
             Ok(())
         }
         Cmd::Collect { grid, out } => {

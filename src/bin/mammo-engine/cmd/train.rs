@@ -150,7 +150,7 @@ impl Args {
             v.map(|v| v.to_string())
         }
         let flag = |on: bool, v: &str| on.then(|| v.to_string());
-        let all: [(&str, Option<String>); 29] = [
+        let all = [
             ("task", Some(task.setting().into())),
             ("model", Some(model.setting().into())),
             ("profile", named(self.profile)),
@@ -227,6 +227,6 @@ pub fn run(a: Args) -> mammo::Result<()> {
     } else {
         println!("{}", run.report());
     }
-    status(format!("run saved in {}", dir.display()));
+    status(&format!("run saved in {}", dir.display()));
     Ok(())
 }

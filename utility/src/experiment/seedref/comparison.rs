@@ -5,6 +5,7 @@ use crate::display::{html_escape, Html};
 use crate::error::Result;
 use crate::experiment::notebook::Env;
 use crate::experiment::run::Run;
+use crate::report::table::{TABLE_OPEN, TD, TH};
 use crate::runtime::profile::Profile;
 use crate::train::config::TrainConfig;
 use std::path::Path;
@@ -550,9 +551,6 @@ impl SeedComparison {
     }
 }
 
-pub(crate) const TABLE_OPEN: &str = "<table style=\"border-collapse:collapse;font-size:12px\">";
-pub(crate) const TH: &str = " style=\"border-bottom:1px solid #444;padding:2px 6px\"";
-pub(crate) const TD: &str = " style=\"padding:2px 6px;text-align:right\"";
 /// The seed's numbers: grey.
 pub(crate) const TDS: &str = " style=\"padding:2px 6px;text-align:right;background:#eee\"";
 const TDL: &str = " style=\"padding:2px 6px;text-align:left\"";

@@ -4,6 +4,7 @@ use super::*;
 use crate::display::{html_escape, Html};
 use crate::error::{Error, Result};
 use crate::experiment::run::Run;
+use crate::report::table::{TABLE_OPEN, TD, TH};
 use crate::train::History;
 /// Validation (and training) metrics of one epoch of a history.
 #[derive(Debug, Clone, Copy, PartialEq)]
