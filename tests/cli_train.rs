@@ -68,7 +68,7 @@ fn train_writes_a_complete_consistent_run() {
     );
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert_eq!(
-        read_json(&run.join("config.json"))["micro_batch"],
+        read_json(&run.join("config.json"))["runtime"]["micro_batch"],
         3,
         "the micro-batch is part of the run's record"
     );
@@ -83,7 +83,7 @@ fn train_writes_a_complete_consistent_run() {
                 .is_some_and(|l| l.split_whitespace().any(|f| f == "avx512_bf16"));
             let expected = if bf16 { "bf16" } else { "fp32" };
             assert_eq!(
-                read_json(&run.join("config.json"))["precision"],
+                read_json(&run.join("config.json"))["runtime"]["precision"],
                 expected,
                 "auto precision on a CPU {} AVX512-BF16",
                 if bf16 { "with" } else { "without" }
@@ -147,8 +147,8 @@ fn train_writes_a_complete_consistent_run() {
     let saved = mammo::experiment::run::load(&run).unwrap();
     let again = mammo::eval::metrics_from_predictions(
         &saved.predictions,
-        saved.config.threshold,
-        saved.config.seed,
+        saved.config.optim.threshold,
+        saved.config.runtime.seed,
     )
     .unwrap();
     let again = serde_json::to_value(&again).unwrap();

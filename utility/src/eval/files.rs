@@ -55,7 +55,7 @@ pub fn metrics_json(
 ) -> Result<String> {
     serde_json::to_string_pretty(&MetricsFile {
         metrics: m,
-        threshold_policy: threshold_choice(cfg.threshold, m.task, &m.validation),
+        threshold_policy: threshold_choice(cfg.optim.threshold, m.task, &m.validation),
         weights,
     })
     .map_err(json_err)
@@ -122,7 +122,7 @@ impl SavedRun {
         let pp = dir.join("predictions.csv");
         let text = String::from_utf8(crate::fsx::read_bytes(&pp)?)
             .map_err(|_| Error::bad_file(&pp, "not UTF-8 text"))?;
-        let predictions = Predictions::from_csv(config.task, &text, &pp)?;
+        let predictions = Predictions::from_csv(config.data.task, &text, &pp)?;
         let mp = dir.join("metrics.json");
         let metrics = if mp.exists() {
             Some(
@@ -137,7 +137,7 @@ impl SavedRun {
             let t = String::from_utf8(crate::fsx::read_bytes(&hp)?)
                 .map_err(|_| Error::bad_file(&hp, "not UTF-8 text"))?;
             let mut h = History::from_csv(&t, &hp)?;
-            h.infer_best(config.monitor, config.epochs);
+            h.infer_best(config.optim.monitor, config.optim.epochs);
             Some(h)
         } else {
             None

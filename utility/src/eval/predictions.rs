@@ -133,7 +133,7 @@ pub fn metrics_from_predictions(
 /// Predict validation and test of a trained model.
 pub fn predict_run(t: &Trained, tta: bool) -> Result<Predictions> {
     let aug = tta.then(crate::transforms::augment::Augment::default);
-    let k = t.config.task.n_classes();
+    let k = t.config.data.task.n_classes();
     let per = if k == 2 { 1 } else { k };
     let mut rows = Vec::new();
     let vp = t
@@ -159,7 +159,7 @@ pub fn predict_run(t: &Trained, tta: bool) -> Result<Predictions> {
         }
     }
     Ok(Predictions {
-        task: t.config.task,
+        task: t.config.data.task,
         rows,
     })
 }

@@ -86,7 +86,7 @@ fn metrics_show_f2_beside_the_everything_malignant_rule() {
             crate::train::config::ModelKind::Scratch,
             crate::runtime::profile::Profile::Smoke,
         );
-        c.threshold = policy;
+        c.optim.threshold = policy;
         c
     };
     let j: serde_json::Value =

@@ -81,10 +81,10 @@ pub fn scratch_throughput(
 ) -> Result<Throughput> {
     check(batch_size, steps)?;
     let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Full);
-    cfg.seed = 0;
-    cfg.channels_last = compute.channels_last;
-    cfg.precision = Some(compute.precision);
-    cfg.micro_batch = Some(micro_batch);
+    cfg.runtime.seed = 0;
+    cfg.runtime.channels_last = compute.channels_last;
+    cfg.runtime.precision = Some(compute.precision);
+    cfg.runtime.micro_batch = Some(micro_batch);
     let model = Classifier::build(&cfg, device)?;
     let mut opt = Optimizer::new(OptimizerKind::Adam, 1e-3, &model.vs);
     let x = Tensor::rand([batch_size, 1, 150, 150], (Kind::Float, device));
@@ -186,10 +186,10 @@ pub fn data_path(
         ModelKind::Scratch,
         crate::runtime::profile::Profile::Full,
     );
-    cfg.augment = crate::transforms::augment::Augment::parse("flip,rot90")?;
-    cfg.batch_size = batch_size;
+    cfg.data.augment = crate::transforms::augment::Augment::parse("flip,rot90")?;
+    cfg.optim.batch_size = batch_size;
     if let Some(m) = micro_batch {
-        cfg.micro_batch = Some(m);
+        cfg.runtime.micro_batch = Some(m);
     }
     let device = Device::Cpu;
     let t = Instant::now();
@@ -202,13 +202,13 @@ pub fn data_path(
         &data.train,
         batch_size,
         true,
-        cfg.seed,
+        cfg.runtime.seed,
         1,
         false,
         device,
     )? {
         let b = b?;
-        let x = cfg.augment.apply(&b.x, &mut rng)?;
+        let x = cfg.data.augment.apply(&b.x, &mut rng)?;
         n += b.rows.len();
         if kept.len() < train_steps {
             kept.push((x, b.y));
@@ -217,7 +217,7 @@ pub fn data_path(
     let data_rate = n as f64 / t.elapsed().as_secs_f64();
     // The training step as `mammo train` runs it by default.
     let model = Classifier::build(&cfg, device)?;
-    let mut opt = Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
+    let mut opt = Optimizer::new(cfg.optim.optimizer, cfg.optim.lr, &model.vs);
     let t = Instant::now();
     let mut seen = 0usize;
     for (x, y) in &kept {

@@ -40,14 +40,14 @@ impl CrossValidation {
             self.config.name,
             self.k,
             self.config.model.name(),
-            self.config.task,
+            self.config.data.task,
             self.folds.iter().map(|f| format!("{:.3}", f.roc_auc)).collect::<Vec<_>>().join(", "),
             m,
             sd,
             set_line(
                 "pooled out-of-fold:",
                 p,
-                self.config.task.class_names().get(1).copied().unwrap_or("positive")
+                self.config.data.task.class_names().get(1).copied().unwrap_or("positive")
             )
         )
     }
@@ -58,11 +58,11 @@ impl CrossValidation {
 /// chooses the best epoch and the threshold, so the held-out fold never steers anything.
 pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<CrossValidation> {
     cfg.validate()?;
-    let n_classes = cfg.task.n_classes();
+    let n_classes = cfg.data.task.n_classes();
     let mut set = ds.train.clone();
-    cfg.preprocess.apply_set(&mut set);
-    let all = crate::data::tasks::task_samples(cfg.task, &set)?;
-    let folds = crate::data::tasks::stratified_kfold(&all, n_classes, k, cfg.seed)?;
+    cfg.data.preprocess.apply_set(&mut set);
+    let all = crate::data::tasks::task_samples(cfg.data.task, &set)?;
+    let folds = crate::data::tasks::stratified_kfold(&all, n_classes, k, cfg.runtime.seed)?;
     let mut fold_metrics = Vec::new();
     let mut pooled = Vec::new();
     let mut thresholds = Vec::new();
@@ -70,11 +70,15 @@ pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<Cross
         let (inner_train, inner_val) = crate::data::tasks::stratified_split(
             &train_part,
             n_classes,
-            cfg.val_fraction,
-            cfg.seed ^ fi as u64,
+            cfg.data.val_fraction,
+            cfg.runtime.seed ^ fi as u64,
         )?;
-        let (balanced, report) =
-            crate::data::tasks::balance(&inner_train, n_classes, cfg.balance, cfg.seed ^ 4)?;
+        let (balanced, report) = crate::data::tasks::balance(
+            &inner_train,
+            n_classes,
+            cfg.data.balance,
+            cfg.runtime.seed ^ 4,
+        )?;
         let data = train::RunData {
             train_set: set.clone(),
             test_set: Some(set.clone()),
@@ -83,13 +87,14 @@ pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<Cross
             test: held_out,
             balance: report,
             class_weights: cfg
+                .optim
                 .class_weights
                 .then(|| crate::data::tasks::class_weights(&inner_train, n_classes)),
         };
         crate::display::status(&format!("fold {}/{k}", fi + 1));
         let trained = train::fit(cfg, data, None, None)?;
         let preds = eval::predict_run(&trained, false)?;
-        let m = eval::metrics_from_predictions(&preds, cfg.threshold, cfg.seed)?;
+        let m = eval::metrics_from_predictions(&preds, cfg.optim.threshold, cfg.runtime.seed)?;
         thresholds.push(m.validation.threshold.unwrap_or(0.5));
         if let Some(t) = m.test {
             fold_metrics.push(t);
@@ -104,13 +109,13 @@ pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<Cross
     // Pooled accuracy and F2 use the median of the folds' (inner-validation) thresholds.
     thresholds.sort_by(f64::total_cmp);
     let thr = thresholds.get(thresholds.len() / 2).copied().unwrap_or(0.5);
-    let pooled_metrics = eval::set_metrics(cfg.task, &labels, &probs, thr, cfg.seed)?;
+    let pooled_metrics = eval::set_metrics(cfg.data.task, &labels, &probs, thr, cfg.runtime.seed)?;
     Ok(CrossValidation {
         config: cfg.clone(),
         k,
         folds: fold_metrics,
         pooled: Predictions {
-            task: cfg.task,
+            task: cfg.data.task,
             rows: pooled,
         },
         pooled_metrics,

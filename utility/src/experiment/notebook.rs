@@ -77,8 +77,8 @@ impl Experiment {
         model: crate::train::config::ModelKind,
     ) -> crate::Result<Experiment> {
         let mut base = crate::train::config::TrainConfig::new(task, model, env.profile);
-        base.seed = env.seed;
-        base.data = env.data.clone();
+        base.runtime.seed = env.seed;
+        base.data.dir = env.data.clone();
         std::fs::create_dir_all(&env.runs).map_err(|e| crate::Error::io(&env.runs, e))?;
         let table = crate::report::table::ExperimentTable::open(
             env.runs.join(format!("{file}.csv")),
@@ -118,7 +118,7 @@ impl Experiment {
             .map(|&s| {
                 self.run(ds, &format!("{name}_s{s}"), |c| {
                     change(c);
-                    c.seed = s;
+                    c.runtime.seed = s;
                 })
             })
             .collect()

@@ -3,13 +3,13 @@
 //! let `run::train_or_load` reuse the saved runs).
 use crate::data::tasks::Task;
 use crate::experiment::notebook::Env;
-use crate::train::config::{Adapter, ModelKind, OptimizerKind, TrainConfig};
+use crate::train::config::{Adapter, Cut, ModelKind, OptimizerKind, TrainConfig};
 use crate::transforms::augment::Augment;
 
 fn base(env: &Env, task: Task, model: ModelKind, name: &str) -> TrainConfig {
     let mut c = TrainConfig::new(task, model, env.profile);
-    c.seed = env.seed;
-    c.data = env.data.clone();
+    c.runtime.seed = env.seed;
+    c.data.dir = env.data.clone();
     c.name = name.to_string();
     c
 }
@@ -32,8 +32,8 @@ fn flip_rot90() -> Augment {
 /// SCRATCH_6 (mass vs calcification): augmentation flip + rot90, RMSprop 0.001.
 pub fn scratch_mass_calc_best(env: &Env) -> TrainConfig {
     let mut c = base(env, Task::MassCalc, ModelKind::Scratch, "SCRATCH_6");
-    c.augment = flip_rot90();
-    c.optimizer = OptimizerKind::RmsProp;
+    c.data.augment = flip_rot90();
+    c.optim.optimizer = OptimizerKind::RmsProp;
     c
 }
 
@@ -45,11 +45,11 @@ pub fn scratch_benign_malignant_best(env: &Env) -> TrainConfig {
         ModelKind::Scratch,
         "SCRATCH_BM_V6",
     );
-    c.augment = rot90();
-    c.preprocess.contrast = Some(2.0);
-    c.optimizer = OptimizerKind::RmsProp;
+    c.data.augment = rot90();
+    c.data.preprocess.contrast = Some(2.0);
+    c.optim.optimizer = OptimizerKind::RmsProp;
     if env.profile == crate::runtime::profile::Profile::Full {
-        c.epochs = 30;
+        c.optim.epochs = 30;
     }
     c
 }
@@ -63,10 +63,12 @@ pub fn vgg16_benign_malignant_best(env: &Env) -> TrainConfig {
         ModelKind::Vgg16,
         "VGG16_BM_BEST",
     );
-    c.augment = flip_rot90();
-    c.preprocess.contrast = Some(1.5);
-    c.lr = 0.003;
-    c.adapter = Adapter::Conv1x1;
+    c.data.augment = flip_rot90();
+    c.data.preprocess.contrast = Some(1.5);
+    c.optim.lr = 0.003;
+    if let Some(p) = c.model.pretrained_mut() {
+        p.adapter = Adapter::Conv1x1;
+    }
     c
 }
 
@@ -79,11 +81,13 @@ pub fn inception_benign_malignant_best(env: &Env) -> TrainConfig {
         ModelKind::InceptionV3,
         "INCEPTION_BM_BEST",
     );
-    c.cut = Some("top+1".into());
-    c.head = vec![512, 256];
-    c.augment = flip_rot90();
-    c.preprocess.contrast = Some(1.5);
-    c.adapter = Adapter::Conv1x1;
+    c.data.augment = flip_rot90();
+    c.data.preprocess.contrast = Some(1.5);
+    if let Some(p) = c.model.pretrained_mut() {
+        p.cut = Cut::Top1;
+        p.head = vec![512, 256];
+        p.adapter = Adapter::Conv1x1;
+    }
     c
 }
 

@@ -122,7 +122,7 @@ pub fn resume_with_progress(
         ));
     }
     cfg.validate()?;
-    let ds = Dataset::load(&cfg.data)?;
+    let ds = Dataset::load(&cfg.data.dir)?;
     resume_with(&cfg, &ds, dir, progress)
 }
 
@@ -141,7 +141,8 @@ fn resume_with(
 fn finish(trained: train::Trained, dir: Option<PathBuf>) -> Result<Run> {
     let cfg = &trained.config;
     let predictions = eval::predict_run(&trained, false)?;
-    let metrics = eval::metrics_from_predictions(&predictions, cfg.threshold, cfg.seed)?;
+    let metrics =
+        eval::metrics_from_predictions(&predictions, cfg.optim.threshold, cfg.runtime.seed)?;
     if let Some(d) = &dir {
         let weights = model_weights(&trained.model)?;
         eval::write_run(
@@ -184,7 +185,11 @@ pub fn load(dir: impl AsRef<Path>) -> Result<Run> {
     let s = SavedRun::load(dir)?;
     let metrics = match s.metrics {
         Some(m) => m,
-        None => eval::metrics_from_predictions(&s.predictions, s.config.threshold, s.config.seed)?,
+        None => eval::metrics_from_predictions(
+            &s.predictions,
+            s.config.optim.threshold,
+            s.config.runtime.seed,
+        )?,
     };
     let seconds = s
         .history
@@ -244,7 +249,7 @@ impl Run {
                 .dir
                 .as_ref()
                 .ok_or_else(|| Error::invalid("run", "in-memory run without a model"))?;
-            let device = crate::runtime::device::parse_device(&self.config.device)?;
+            let device = self.config.runtime.device.resolve()?;
             let mut m = Classifier::build(&self.config, device)?;
             m.load(dir.join("model.safetensors"))?;
             self.model = Some(m);
@@ -273,8 +278,8 @@ impl Run {
     /// validation ([`eval::threshold_choice`]).
     pub fn threshold_choice(&self) -> ThresholdChoice {
         eval::threshold_choice(
-            self.config.threshold,
-            self.config.task,
+            self.config.optim.threshold,
+            self.config.data.task,
             &self.metrics.validation,
         )
     }
@@ -330,8 +335,11 @@ impl Run {
         let preds = eval::predict_run(&t, true);
         self.model = Some(t.model);
         let predictions = preds?;
-        let metrics =
-            eval::metrics_from_predictions(&predictions, self.config.threshold, self.config.seed)?;
+        let metrics = eval::metrics_from_predictions(
+            &predictions,
+            self.config.optim.threshold,
+            self.config.runtime.seed,
+        )?;
         let mut config = self.config.clone();
         config.name = format!("{}+TTA", self.config.name);
         Ok(Run {
@@ -349,7 +357,7 @@ impl Run {
     /// Grad-CAM overlays on `set` (`validation` or `test`) for one confident correct and one
     /// confident wrong prediction of each class (binary tasks; scratch and pretrained models).
     pub fn explain(&mut self, ds: &Dataset, set: &str) -> Result<Figure> {
-        if self.config.task.n_classes() != 2 || self.config.task.is_pair() {
+        if self.config.data.task.n_classes() != 2 || self.config.data.task.is_pair() {
             return crate::error::invalid(
                 "explain",
                 "Grad-CAM examples are drawn for the single-image binary tasks",
@@ -397,7 +405,7 @@ impl Run {
             ),
             pset,
             &cams,
-            self.config.task.class_names(),
+            self.config.data.task.class_names(),
         )
     }
 
@@ -432,7 +440,7 @@ impl Run {
         crate::report::plot::confusion_matrix_chart(
             &format!("{} — {set}{thr}", self.config.name),
             &m.confusion_matrix,
-            self.config.task.class_names(),
+            self.config.data.task.class_names(),
         )
     }
 
@@ -456,12 +464,12 @@ impl Run {
             "<div><b>{}</b> ({} on {}, {:.0} s)",
             html_escape(&self.config.name),
             self.config.model.name(),
-            self.config.task,
+            self.config.data.task,
             self.seconds
         );
         h.push_str(&crate::report::notebook::metrics_table(&self.metrics));
         let mut notes = Vec::new();
-        if self.config.task.n_classes() == 2 {
+        if self.config.data.task.n_classes() == 2 {
             let c = self.threshold_choice();
             notes.push(format!("threshold: {} ({})", c.name, c.note));
         }
@@ -489,6 +497,7 @@ impl Run {
     pub fn report(&self) -> String {
         let positive = self
             .config
+            .data
             .task
             .class_names()
             .get(1)
@@ -499,7 +508,7 @@ impl Run {
             "{} ({} on {}, {:.0} s)\n",
             self.config.name,
             self.config.model.name(),
-            self.config.task,
+            self.config.data.task,
             self.seconds
         );
         s.push_str(&f("validation", &self.metrics.validation));
@@ -507,7 +516,7 @@ impl Run {
             s.push('\n');
             s.push_str(&f("test", t));
         }
-        if self.config.task.n_classes() == 2 {
+        if self.config.data.task.n_classes() == 2 {
             let c = self.threshold_choice();
             s.push_str(&format!("\nthreshold: {} ({})", c.name, c.note));
         }
@@ -528,7 +537,8 @@ pub fn ensemble(members: &[Run], name: &str) -> Result<Run> {
     let avg = eval::ensemble(&preds)?;
     let mut config = first.config.clone();
     config.name = name.to_string();
-    let metrics = eval::metrics_from_predictions(&avg, config.threshold, config.seed)?;
+    let metrics =
+        eval::metrics_from_predictions(&avg, config.optim.threshold, config.runtime.seed)?;
     Ok(Run {
         dir: None,
         config,

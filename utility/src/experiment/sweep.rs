@@ -222,10 +222,27 @@ impl Grid {
         format!("{}-{index:03}", self.name)
     }
 
-    /// The training configuration of run `index`.
+    /// The training configuration of run `index`. Settings of `[base]` that the point's model
+    /// does not have (`cut`, `adapter`, `head`, `weights` for the scratch and Siamese models) are
+    /// left out for that point, so that one base serves a grid over models; the same settings
+    /// in `[grid]` are errors for such a model.
     pub fn config(&self, index: usize) -> Result<TrainConfig> {
-        let mut settings = self.base.clone();
-        settings.extend(self.point(index)?);
+        let point = self.point(index)?;
+        let model = point
+            .iter()
+            .chain(self.base.iter().rev())
+            .find(|(k, _)| k == "model")
+            .and_then(|(_, v)| crate::train::config::ModelKind::parse(v).ok());
+        let mut settings: Vec<(String, String)> = self
+            .base
+            .iter()
+            .filter(|(k, _)| {
+                model.is_none_or(|m| m.is_pretrained())
+                    || !TrainConfig::PRETRAINED_KEYS.contains(&k.replace('-', "_").as_str())
+            })
+            .cloned()
+            .collect();
+        settings.extend(point);
         settings.push(("name".into(), self.run_name(index)));
         TrainConfig::from_settings(&settings).map_err(|e| {
             Error::bad_file(
@@ -281,7 +298,7 @@ impl Grid {
         progress: Option<crate::train::Progress>,
     ) -> Result<crate::experiment::run::Run> {
         let cfg = self.config(index)?;
-        let ds = crate::data::dataset::Dataset::load(&cfg.data)?;
+        let ds = crate::data::dataset::Dataset::load(&cfg.data.dir)?;
         std::fs::create_dir_all(&self.runs).map_err(|e| Error::io(&self.runs, e))?;
         crate::experiment::run::train_or_load_with_progress(&cfg, &ds, &self.runs, progress)
     }
@@ -319,13 +336,14 @@ pub fn index_from_env() -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::config::ModelConfig;
 
     const GRID: &str = r#"
 name = "g"
 runs = "/tmp/runs"
 [base]
 task = "benign-malignant"
-model = "scratch"
+model = "vgg16"
 profile = "smoke"
 head = [512, 256]
 [grid]
@@ -357,15 +375,45 @@ lr = [1e-3, 0.0001, 0.01]
         let c = g.config(7).unwrap();
         assert_eq!(c.name, "g-007");
         // 7 = lr index 1, optimizer index 1, seed index 1.
-        assert_eq!(c.optimizer, crate::train::config::OptimizerKind::RmsProp);
-        assert_eq!(c.lr, 1e-4);
-        assert_eq!(c.seed, 2);
-        assert_eq!(c.head, vec![512, 256]);
+        assert_eq!(
+            c.optim.optimizer,
+            crate::train::config::OptimizerKind::RmsProp
+        );
+        assert_eq!(c.optim.lr, 1e-4);
+        assert_eq!(c.runtime.seed, 2);
+        assert_eq!(c.model.pretrained().unwrap().head, vec![512, 256]);
         assert!(g
             .point(12)
             .unwrap_err()
             .to_string()
             .contains("out of range"));
+    }
+
+    #[test]
+    fn a_base_serves_a_grid_over_models() {
+        // The head of [base] is the pretrained model's; the scratch point goes without it.
+        let g = Grid::parse(
+            "name = \"m\"\n[base]\ntask = \"mass-calc\"\nprofile = \"smoke\"\n\
+             head = [512, 256]\ncut = \"top\"\n[grid]\nmodel = [\"scratch\", \"vgg16\"]\n",
+            Path::new("m.toml"),
+        )
+        .unwrap();
+        let scratch = g.config(0).unwrap();
+        assert_eq!(scratch.model, ModelConfig::Scratch { dropout: None });
+        let vgg = g.config(1).unwrap();
+        assert_eq!(vgg.model.pretrained().unwrap().head, vec![512, 256]);
+        // A grid axis that the model does not have is an error naming it.
+        let g = Grid::parse(
+            "name = \"c\"\n[base]\ntask = \"mass-calc\"\nmodel = \"scratch\"\n\
+             [grid]\ncut = [\"top\", \"block5\"]\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let e = g.config(0).unwrap_err().to_string();
+        assert!(
+            e.contains("c.toml") && e.contains("cut") && e.contains("scratch"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -42,15 +42,36 @@ impl Adapter {
 
 /// What a pretrained model is made of: the backbone and its cut, the 1->3 channel adapter, the
 /// head's hidden layers and dropout, and the weights file (`None`: the default file when present,
-/// else random initialisation). A training configuration gives it (`TrainConfig::pretrained_spec`).
-#[derive(Debug, Clone, PartialEq)]
+/// else random initialisation). It is the `model` of a training configuration that trains a
+/// pretrained model (`ModelConfig::Pretrained`), saved in its `config.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PretrainedSpec {
     pub backbone: BackboneKind,
+    /// Where the backbone is cut (seed: `top`, VGG16 `block5`, InceptionV3 `top+1`, `top+2`).
     pub cut: Cut,
     pub adapter: Adapter,
+    /// Hidden units of the MLP head (seed: `[512]` or `[512, 256]`).
     pub head: Vec<i64>,
-    pub dropout: f64,
+    /// Dropout between the head's layers (`None`: none).
+    pub dropout: Option<f64>,
+    /// Weights file (safetensors, torchvision names); `None`: `data/weights/<backbone>.safetensors`
+    /// when present, else random initialisation.
     pub weights: Option<PathBuf>,
+}
+
+impl PretrainedSpec {
+    /// The seed's defaults for `backbone`: the whole backbone (`top`), the replicate adapter, a
+    /// 512-unit head without dropout, the default weights file.
+    pub fn new(backbone: BackboneKind) -> PretrainedSpec {
+        PretrainedSpec {
+            backbone,
+            cut: Cut::Top,
+            adapter: Adapter::Replicate,
+            head: vec![512],
+            dropout: None,
+            weights: None,
+        }
+    }
 }
 
 /// Where a backbone's weights came from.
@@ -198,7 +219,7 @@ impl PretrainedNet {
             adapter,
             head,
             out,
-            dropout: spec.dropout,
+            dropout: spec.dropout.unwrap_or(0.0),
             weights,
             hidden: spec.head.clone(),
             n_out,

@@ -110,7 +110,7 @@ fn every_network_splits_at_its_cam_maps_without_changing_its_logits() {
         cut: Cut::Top,
         adapter: Adapter::Conv1x1,
         head: vec![16],
-        dropout: 0.0,
+        dropout: None,
         weights: Some(std::path::PathBuf::from("/nonexistent/weights.safetensors")),
     };
     // A weights file that is not there is an error, not a silent random backbone.

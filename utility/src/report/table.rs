@@ -167,36 +167,50 @@ impl ExperimentRow {
         let nan = f64::NAN;
         ExperimentRow {
             name: cfg.name.clone(),
-            task: cfg.task.name().into(),
+            task: cfg.data.task.name().into(),
             model: cfg.model.name().into(),
-            cut: cfg.cut.clone().unwrap_or_default(),
-            adapter: if cfg.model.is_pretrained() {
-                cfg.adapter.name().into()
-            } else {
-                String::new()
-            },
+            cut: cfg
+                .model
+                .cut()
+                .map(|c| c.name().to_string())
+                .unwrap_or_default(),
+            adapter: cfg
+                .model
+                .pretrained()
+                .map(|p| p.adapter.name().to_string())
+                .unwrap_or_default(),
             weights: String::new(),
-            augment: cfg.augment.spec(),
-            optimizer: cfg.optimizer.name().into(),
-            lr: cfg.lr,
-            batch_size: cfg.batch_size as i64,
-            epochs: history.map(|h| h.epochs.len()).unwrap_or(cfg.epochs) as i64,
+            augment: cfg.data.augment.spec(),
+            optimizer: cfg.optim.optimizer.name().into(),
+            lr: cfg.optim.lr,
+            batch_size: cfg.optim.batch_size as i64,
+            epochs: history.map(|h| h.epochs.len()).unwrap_or(cfg.optim.epochs) as i64,
             best_epoch: history.map(|h| h.best_epoch as i64).unwrap_or(0),
-            contrast: cfg.preprocess.contrast.map(|c| c as f64).unwrap_or(nan),
+            contrast: cfg
+                .data
+                .preprocess
+                .contrast
+                .map(|c| c as f64)
+                .unwrap_or(nan),
             clahe: cfg
+                .data
                 .preprocess
                 .clahe
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
-            balance: cfg.balance.name().into(),
-            class_weights: cfg.class_weights,
-            l2: cfg.l2,
-            dropout: cfg.dropout.unwrap_or(nan),
-            seed: cfg.seed as i64,
-            profile: cfg.profile.name().into(),
+            balance: cfg.data.balance.name().into(),
+            class_weights: cfg.optim.class_weights,
+            l2: cfg.optim.l2,
+            dropout: cfg.model.dropout().unwrap_or(nan),
+            seed: cfg.runtime.seed as i64,
+            profile: cfg.runtime.profile.name().into(),
             threshold: m.validation.threshold.unwrap_or(nan),
-            threshold_policy: crate::eval::threshold_choice(cfg.threshold, m.task, &m.validation)
-                .label(),
+            threshold_policy: crate::eval::threshold_choice(
+                cfg.optim.threshold,
+                m.task,
+                &m.validation,
+            )
+            .label(),
             val_accuracy: m.validation.accuracy,
             val_loss: m.validation.loss,
             val_f2: m.validation.f2,

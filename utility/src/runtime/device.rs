@@ -186,19 +186,86 @@ pub fn cpu_bf16_units() -> Option<&'static str> {
     None
 }
 
-/// Check the syntax of a device name (`auto`, `cpu`, `cuda`, `cuda:N`) without touching the
-/// hardware (a sweep is planned on a login node, run on GPU nodes).
-pub fn parse_device_name(s: &str) -> crate::Result<()> {
-    match s.trim() {
-        "auto" | "" | "cpu" | "cuda" => Ok(()),
-        s => match s.strip_prefix("cuda:").map(|i| i.parse::<usize>()) {
-            Some(Ok(_)) => Ok(()),
-            _ => crate::error::invalid(
-                "device",
-                format!("'{s}': expected auto, cpu, cuda or cuda:N"),
-            ),
-        },
+/// The device a run asks for, as it is written in settings and `config.json`: `auto` (CUDA when
+/// there is one, else the CPU), `cpu`, `cuda` (the first CUDA device) or `cuda:N`.
+///
+/// Parsing checks the spelling only, without touching the hardware (a sweep is planned on a
+/// login node and run on GPU nodes); [`DeviceChoice::resolve`] finds the device itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum DeviceChoice {
+    /// CUDA when there is one, else the CPU.
+    #[default]
+    Auto,
+    Cpu,
+    /// `cuda` (`None`: the first device) or `cuda:N`.
+    Cuda(Option<usize>),
+}
+
+impl DeviceChoice {
+    /// `auto` (or empty), `cpu`, `cuda`, `cuda:N`; an error naming the allowed spellings.
+    pub fn parse(s: &str) -> crate::Result<DeviceChoice> {
+        match s.trim() {
+            "auto" | "" => Ok(DeviceChoice::Auto),
+            "cpu" => Ok(DeviceChoice::Cpu),
+            "cuda" => Ok(DeviceChoice::Cuda(None)),
+            s => match s.strip_prefix("cuda:").map(|i| i.parse::<usize>()) {
+                Some(Ok(i)) => Ok(DeviceChoice::Cuda(Some(i))),
+                _ => crate::error::invalid(
+                    "device",
+                    format!("'{s}': expected auto, cpu, cuda or cuda:N"),
+                ),
+            },
+        }
     }
+
+    /// The spelling [`DeviceChoice::parse`] reads back.
+    pub fn name(self) -> String {
+        match self {
+            DeviceChoice::Auto => "auto".into(),
+            DeviceChoice::Cpu => "cpu".into(),
+            DeviceChoice::Cuda(None) => "cuda".into(),
+            DeviceChoice::Cuda(Some(i)) => format!("cuda:{i}"),
+        }
+    }
+
+    /// The device on this machine: an error when CUDA is asked for and absent, or the index is
+    /// past the devices there are.
+    pub fn resolve(self) -> crate::Result<Device> {
+        parse_device(&self.name())
+    }
+}
+
+impl std::fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<DeviceChoice> {
+        DeviceChoice::parse(s)
+    }
+}
+
+impl TryFrom<String> for DeviceChoice {
+    type Error = crate::Error;
+    fn try_from(s: String) -> crate::Result<DeviceChoice> {
+        DeviceChoice::parse(&s)
+    }
+}
+
+impl From<DeviceChoice> for String {
+    fn from(d: DeviceChoice) -> String {
+        d.name()
+    }
+}
+
+/// Check the syntax of a device name (`auto`, `cpu`, `cuda`, `cuda:N`) without touching the
+/// hardware ([`DeviceChoice::parse`]).
+pub fn parse_device_name(s: &str) -> crate::Result<()> {
+    DeviceChoice::parse(s).map(|_| ())
 }
 
 /// Parse a device name given on a command line (`auto`, `cpu`, `cuda`, `cuda:N`).

@@ -1,6 +1,6 @@
 //! The classifier of a run: the network its configuration names (scratch CNN, Siamese network,
 //! or a pretrained backbone with a head), built on a device, with its forward pass and summary.
-use super::config::{ModelKind, TrainConfig};
+use super::config::{ModelConfig, TrainConfig};
 use crate::data::batch::make_batch;
 use crate::data::dataset::PairedSet;
 use crate::data::tasks::{Sample, Task};
@@ -25,31 +25,31 @@ impl Classifier {
     /// Build the model a configuration describes (weights randomly initialised from the seed;
     /// pretrained backbones load their weights).
     pub fn build(cfg: &TrainConfig, device: Device) -> Result<Classifier> {
-        tch::manual_seed(cfg.seed as i64);
+        tch::manual_seed(cfg.runtime.seed as i64);
         let vs = nn::VarStore::new(device);
-        let n_out = if cfg.task.n_classes() == 2 {
+        let n_out = if cfg.data.task.n_classes() == 2 {
             1
         } else {
-            cfg.task.n_classes() as i64
+            cfg.data.task.n_classes() as i64
         };
-        let mut net: Box<dyn Network> = match cfg.model {
-            ModelKind::Scratch => Box::new(ScratchCnn::new(
+        let mut net: Box<dyn Network> = match &cfg.model {
+            ModelConfig::Scratch { dropout } => Box::new(ScratchCnn::new(
                 &vs.root(),
                 &ScratchConfig {
                     n_out,
-                    dropout: cfg.dropout.unwrap_or(0.0),
+                    dropout: dropout.unwrap_or(0.0),
                     ..Default::default()
                 },
             )?),
-            ModelKind::Siamese => Box::new(SiameseNet::new(
+            ModelConfig::Siamese { dropout } => Box::new(SiameseNet::new(
                 &vs.root(),
                 &SiameseConfig {
                     n_out,
-                    dropout: cfg.dropout.unwrap_or(0.4),
+                    dropout: dropout.unwrap_or(0.4),
                     ..Default::default()
                 },
             )?),
-            ModelKind::Vgg16 | ModelKind::InceptionV3 => Box::new(PretrainedNet::new(
+            ModelConfig::Pretrained(_) => Box::new(PretrainedNet::new(
                 &vs.root(),
                 &cfg.pretrained_spec()?,
                 n_out,
@@ -57,14 +57,14 @@ impl Classifier {
             )?),
         };
         let compute = crate::runtime::precision::Compute {
-            channels_last: cfg.channels_last,
+            channels_last: cfg.runtime.channels_last,
             precision: cfg.precision_on(device),
         };
         net.set_compute(compute);
         Ok(Classifier {
             vs,
             net,
-            task: cfg.task,
+            task: cfg.data.task,
             device,
         })
     }

@@ -36,24 +36,32 @@ fn limit(
 /// Prepare the data of a run from a loaded dataset: preprocess, relabel, split 80/20 (seeded,
 /// stratified, shuffled), apply the profile's limits, balance the training part.
 pub fn prepare(cfg: &TrainConfig, ds: &Dataset) -> Result<RunData> {
-    let k = cfg.task.n_classes();
+    let k = cfg.data.task.n_classes();
     let mut train_set = ds.train.clone();
-    cfg.preprocess.apply_set(&mut train_set);
+    cfg.data.preprocess.apply_set(&mut train_set);
     let test_set = ds.test.clone().map(|mut t| {
-        cfg.preprocess.apply_set(&mut t);
+        cfg.data.preprocess.apply_set(&mut t);
         t
     });
-    let all = tasks::task_samples(cfg.task, &train_set)?;
-    let (tr, va) = tasks::stratified_split(&all, k, cfg.val_fraction, cfg.seed)?;
+    let all = tasks::task_samples(cfg.data.task, &train_set)?;
+    let (tr, va) = tasks::stratified_split(&all, k, cfg.data.val_fraction, cfg.runtime.seed)?;
     let (mt, mv, mte) = cfg.limits();
-    let tr = limit(tr, mt, k, cfg.seed ^ 1)?;
-    let va = limit(va, mv, k, cfg.seed ^ 2)?;
+    let tr = limit(tr, mt, k, cfg.runtime.seed ^ 1)?;
+    let va = limit(va, mv, k, cfg.runtime.seed ^ 2)?;
     let test = match &test_set {
-        Some(t) => limit(tasks::task_samples(cfg.task, t)?, mte, k, cfg.seed ^ 3)?,
+        Some(t) => limit(
+            tasks::task_samples(cfg.data.task, t)?,
+            mte,
+            k,
+            cfg.runtime.seed ^ 3,
+        )?,
         None => Vec::new(),
     };
-    let (train, balance) = tasks::balance(&tr, k, cfg.balance, cfg.seed ^ 4)?;
-    let class_weights = cfg.class_weights.then(|| tasks::class_weights(&train, k));
+    let (train, balance) = tasks::balance(&tr, k, cfg.data.balance, cfg.runtime.seed ^ 4)?;
+    let class_weights = cfg
+        .optim
+        .class_weights
+        .then(|| tasks::class_weights(&train, k));
     if tasks::class_counts(&va, k)
         .iter()
         .filter(|&&c| c > 0)

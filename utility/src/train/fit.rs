@@ -36,14 +36,14 @@ pub fn train_batch(
     let m = cfg.micro_batch_on(model.device) as i64;
     if m == 0 || m >= n {
         let logits = model.logits(x, baseline, true)?;
-        let mut loss = loss_fn(cfg.task, &logits, y, weights);
-        if let Some(p) = model.l2_penalty(cfg.l2) {
+        let mut loss = loss_fn(cfg.data.task, &logits, y, weights);
+        if let Some(p) = model.l2_penalty(cfg.optim.l2) {
             loss += p;
         }
         opt.backward_step(&loss)?;
         return Ok((loss.double_value(&[]), logits.detach()));
     }
-    let denom = loss_denominator(cfg.task, y, weights)?;
+    let denom = loss_denominator(cfg.data.task, y, weights)?;
     let (mut acc, mut total, mut outs) = (Vec::new(), 0.0, Vec::new());
     let mut start = 0;
     while start < n {
@@ -51,9 +51,10 @@ pub fn train_batch(
         let b = baseline.map(|b| b.narrow(0, start, len));
         let logits = model.logits(&x.narrow(0, start, len), b.as_ref(), true)?;
         let ys = y.narrow(0, start, len);
-        let mut loss = loss_reduced(cfg.task, &logits, &ys, weights, tch::Reduction::Sum) / denom;
+        let mut loss =
+            loss_reduced(cfg.data.task, &logits, &ys, weights, tch::Reduction::Sum) / denom;
         if start == 0 {
-            if let Some(p) = model.l2_penalty(cfg.l2) {
+            if let Some(p) = model.l2_penalty(cfg.optim.l2) {
                 loss += p;
             }
         }
@@ -119,7 +120,7 @@ impl Start {
     fn new(cfg: &TrainConfig) -> Start {
         Start {
             history: History::default(),
-            best: BestEpoch::new(cfg.monitor),
+            best: BestEpoch::new(cfg.optim.monitor),
             first_epoch: 1,
             seconds_before: 0.0,
         }
@@ -143,10 +144,10 @@ impl Start {
         history.stopped_early = r.meta.stopped_early;
         Ok(Start {
             history,
-            best: BestEpoch::restored(cfg.monitor, &r.meta, best_weights),
+            best: BestEpoch::restored(cfg.optim.monitor, &r.meta, best_weights),
             // A run that stopped early is complete: nothing is left to train.
             first_epoch: if r.meta.stopped_early {
-                cfg.epochs + 1
+                cfg.optim.epochs + 1
             } else {
                 r.meta.epoch + 1
             },
@@ -164,10 +165,10 @@ fn fit_from(
 ) -> Result<Trained> {
     cfg.validate()?;
     let cfg = &cfg.resolved()?;
-    let device = crate::runtime::device::parse_device(&cfg.device)?;
+    let device = cfg.runtime.device.resolve()?;
     let model = Classifier::build(cfg, device)?;
-    let mut opt = Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
-    let mut report = Reporter::new(progress, &cfg.name, cfg.epochs);
+    let mut opt = Optimizer::new(cfg.optim.optimizer, cfg.optim.lr, &model.vs);
+    let mut report = Reporter::new(progress, &cfg.name, cfg.optim.epochs);
     let mut s = match &resume {
         Some(r) => {
             report.resumed(r.meta.epoch);
@@ -175,9 +176,12 @@ fn fit_from(
         }
         None => Start::new(cfg),
     };
-    let (folder, early_stop) = (RunFolder::new(out), EarlyStop::new(cfg.early_stopping));
+    let (folder, early_stop) = (
+        RunFolder::new(out),
+        EarlyStop::new(cfg.optim.early_stopping),
+    );
     let t_all = Instant::now();
-    for epoch in s.first_epoch..=cfg.epochs {
+    for epoch in s.first_epoch..=cfg.optim.epochs {
         let t0 = Instant::now();
         let (loss, accuracy) = train_epoch(&model, &mut opt, cfg, &data, epoch, &mut report)?;
         let stats = validate(&model, cfg, &data, epoch, (loss, accuracy), t0)?;
@@ -217,17 +221,22 @@ fn train_epoch(
     epoch: usize,
     report: &mut Reporter,
 ) -> Result<(f64, f64)> {
-    tch::manual_seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64) as i64);
+    tch::manual_seed(
+        cfg.runtime
+            .seed
+            .wrapping_mul(1_000_003)
+            .wrapping_add(epoch as u64) as i64,
+    );
     let mut aug_rng =
-        SeededRng::seed_from_u64(cfg.seed.wrapping_mul(31).wrapping_add(epoch as u64));
+        SeededRng::seed_from_u64(cfg.runtime.seed.wrapping_mul(31).wrapping_add(epoch as u64));
     let batches = Batches::new(
         &data.train_set,
         &data.train,
-        cfg.batch_size,
+        cfg.optim.batch_size,
         true,
-        cfg.seed,
+        cfg.runtime.seed,
         epoch,
-        cfg.task.is_pair(),
+        cfg.data.task.is_pair(),
         model.device,
     )?;
     let n_batches = batches.n_batches();
@@ -236,12 +245,15 @@ fn train_epoch(
         let b = b?;
         let (x, base) = match &b.baseline {
             Some(bl) => {
-                let (xa, xb) =
-                    cfg.augment
-                        .apply_pair(&b.x, bl, cfg.pair_same_transform, &mut aug_rng)?;
+                let (xa, xb) = cfg.data.augment.apply_pair(
+                    &b.x,
+                    bl,
+                    cfg.data.pair_same_transform,
+                    &mut aug_rng,
+                )?;
                 (xa, Some(xb))
             }
-            None => (cfg.augment.apply(&b.x, &mut aug_rng)?, None),
+            None => (cfg.data.augment.apply(&b.x, &mut aug_rng)?, None),
         };
         let weights = data.class_weights.as_deref();
         let (lv, logits) = train_batch(model, opt, cfg, &x, base.as_ref(), &b.y, weights)?;
@@ -250,7 +262,7 @@ fn train_epoch(
         }
         let bs = b.rows.len();
         loss_sum += lv * bs as f64;
-        let pred = if cfg.task.n_classes() == 2 {
+        let pred = if cfg.data.task.n_classes() == 2 {
             logits.squeeze_dim(1).ge(0.0).to_kind(Kind::Int64)
         } else {
             logits.argmax(1, false)
@@ -280,10 +292,10 @@ fn validate(
         epoch,
         train_loss,
         train_accuracy,
-        val_loss: prob_loss(cfg.task, &val_labels, &val_probs),
-        val_accuracy: prob_accuracy(cfg.task, &val_labels, &val_probs),
-        val_roc_auc: auc_or_nan(cfg.task, &val_labels, &val_probs),
-        val_f2: f2_at_half(cfg.task, &val_labels, &val_probs),
+        val_loss: prob_loss(cfg.data.task, &val_labels, &val_probs),
+        val_accuracy: prob_accuracy(cfg.data.task, &val_labels, &val_probs),
+        val_roc_auc: auc_or_nan(cfg.data.task, &val_labels, &val_probs),
+        val_f2: f2_at_half(cfg.data.task, &val_labels, &val_probs),
         seconds: t0.elapsed().as_secs_f64(),
     })
 }

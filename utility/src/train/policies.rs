@@ -390,7 +390,7 @@ mod tests {
             crate::Profile::Smoke,
         );
         let model = Classifier::build(&cfg, Device::Cpu).unwrap();
-        let opt = Optimizer::new(cfg.optimizer, cfg.lr, &model.vs);
+        let opt = Optimizer::new(cfg.optim.optimizer, cfg.optim.lr, &model.vs);
         let mut best = BestEpoch::new(Monitor::ValAuc);
         let mut history = History::default();
         for (e, auc) in [(1, 0.6), (2, 0.55)] {

@@ -12,13 +12,13 @@ fn channels_last_weights_save_row_major_and_load_into_a_plain_model() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, crate::Profile::Smoke);
     // float32 on any CPU: the comparison below is at float32 rounding.
-    cfg.precision = Some(crate::runtime::precision::Precision::Fp32);
-    cfg.channels_last = true;
+    cfg.runtime.precision = Some(crate::runtime::precision::Precision::Fp32);
+    cfg.runtime.channels_last = true;
     let cl = Classifier::build(&cfg, Device::Cpu).unwrap();
     let w = dir.join("m.safetensors");
     cl.save(&w).unwrap();
-    cfg.channels_last = false;
-    cfg.seed = 7; // different initial weights, replaced by the file's
+    cfg.runtime.channels_last = false;
+    cfg.runtime.seed = 7; // different initial weights, replaced by the file's
     let mut plain = Classifier::build(&cfg, Device::Cpu).unwrap();
     plain.load(&w).unwrap();
     let x = Tensor::rand([2, 1, 150, 150], (Kind::Float, Device::Cpu));
@@ -45,27 +45,28 @@ fn micro_batches_take_the_same_step_as_the_whole_batch() {
     ];
     for (task, kind, weights) in cases {
         let mut cfg = TrainConfig::new(task, kind, crate::Profile::Smoke);
-        cfg.optimizer = crate::train::config::OptimizerKind::Sgd;
-        cfg.lr = 0.5;
-        cfg.l2 = 0.01;
+        cfg.optim.optimizer = crate::train::config::OptimizerKind::Sgd;
+        cfg.optim.lr = 0.5;
+        cfg.optim.l2 = 0.01;
         // float32 on any CPU: the same step up to float32 rounding is what is checked.
-        cfg.precision = Some(crate::runtime::precision::Precision::Fp32);
+        cfg.runtime.precision = Some(crate::runtime::precision::Precision::Fp32);
         tch::manual_seed(11);
         let n = 11;
         let x = Tensor::rand([n, 1, 150, 150], (Kind::Float, Device::Cpu));
         let base = Tensor::rand([n, 1, 150, 150], (Kind::Float, Device::Cpu));
         let base = task.is_pair().then_some(&base);
         let y = Tensor::randint(task.n_classes() as i64, [n], (Kind::Int64, Device::Cpu));
-        cfg.dropout = Some(0.0);
+        cfg.model.set_dropout(Some(0.0));
         // The same initial weights for both (tests share libtorch's global generator, so
         // two seeded builds could differ when tests run in parallel).
         let init = snapshot(&Classifier::build(&cfg, Device::Cpu).unwrap().vs);
         let mut out = Vec::new();
         for micro in [0, 4] {
-            cfg.micro_batch = Some(micro);
+            cfg.runtime.micro_batch = Some(micro);
             let m = Classifier::build(&cfg, Device::Cpu).unwrap();
             restore(&m.vs, &init);
-            let mut opt = crate::train::optim::Optimizer::new(cfg.optimizer, cfg.lr, &m.vs);
+            let mut opt =
+                crate::train::optim::Optimizer::new(cfg.optim.optimizer, cfg.optim.lr, &m.vs);
             let (loss, logits) =
                 train_batch(&m, &mut opt, &cfg, &x, base, &y, weights.as_deref()).unwrap();
             assert_eq!(logits.size()[0], n);
@@ -95,7 +96,7 @@ fn micro_batches_take_the_same_step_as_the_whole_batch() {
 #[test]
 fn micro_batch_is_a_setting_and_old_configs_load_without_it() {
     let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, crate::Profile::Smoke);
-    assert_eq!(cfg.micro_batch, None, "auto by default");
+    assert_eq!(cfg.runtime.micro_batch, None, "auto by default");
     assert_eq!(
         cfg.micro_batch_on(Device::Cpu),
         crate::train::config::AUTO_CPU_MICRO_BATCH
@@ -109,16 +110,22 @@ fn micro_batch_is_a_setting_and_old_configs_load_without_it() {
     assert_eq!(cfg.micro_batch_on(Device::Cpu), 0);
     assert!(cfg.set("micro_batch", "-1").is_err());
     let round: TrainConfig = serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
-    assert_eq!(round.micro_batch, Some(0));
+    assert_eq!(round.runtime.micro_batch, Some(0));
     cfg.set("micro_batch", "AUTO").unwrap();
-    assert_eq!(cfg.micro_batch, None);
+    assert_eq!(cfg.runtime.micro_batch, None);
     let round: TrainConfig = serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
-    assert_eq!(round.micro_batch, None);
-    let mut v = serde_json::to_value(&cfg).unwrap();
+    assert_eq!(round.runtime.micro_batch, None);
+    // A config.json of mammo 0.1's flat format written before the option existed.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/configs/flat-0.1/SCRATCH_2.json"
+    );
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     v.as_object_mut().unwrap().remove("micro_batch");
     let old: TrainConfig = serde_json::from_value(v).unwrap();
     assert_eq!(
-        old.micro_batch,
+        old.runtime.micro_batch,
         Some(0),
         "configs saved before run whole batches"
     );

@@ -31,7 +31,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
     let preds: Vec<&mammo::eval::Predictions> = loaded.iter().map(|r| &r.predictions).collect();
     let avg = mammo::eval::ensemble(&preds)?;
     let first = &loaded[0].config;
-    let m = mammo::eval::metrics_from_predictions(&avg, first.threshold, first.seed)?;
+    let m = mammo::eval::metrics_from_predictions(&avg, first.optim.threshold, first.runtime.seed)?;
     std::fs::create_dir_all(&a.out).map_err(|e| mammo::Error::io(&a.out, e))?;
     let mut cfg = first.clone();
     cfg.name = a

@@ -47,7 +47,11 @@ pub fn run(a: Args) -> mammo::Result<()> {
         }
         None => run.predictions.clone(),
     };
-    let m = mammo::eval::metrics_from_predictions(&preds, run.config.threshold, run.config.seed)?;
+    let m = mammo::eval::metrics_from_predictions(
+        &preds,
+        run.config.optim.threshold,
+        run.config.runtime.seed,
+    )?;
     mammo::eval::write_run(
         &a.run,
         &run.config,

@@ -27,7 +27,7 @@ pub struct Args {
 pub fn run(a: Args) -> mammo::Result<()> {
     let mut run = mammo::experiment::run::load(&a.run)?;
     let cfg = run.config.clone();
-    let ds = Dataset::load(a.data.as_ref().unwrap_or(&cfg.data))?;
+    let ds = Dataset::load(a.data.as_ref().unwrap_or(&cfg.data.dir))?;
     let rd = mammo::train::prepare(&cfg, &ds)?;
     let (pset, set_name) = match a.set {
         SetArg::Test => (
@@ -53,7 +53,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
     }
     let sample = mammo::Sample {
         row: index,
-        label: cfg.task.relabel(pset.labels[index])?,
+        label: cfg.data.task.relabel(pset.labels[index])?,
     };
     let thr = match a.set {
         SetArg::Test => run.metrics.test.as_ref().and_then(|m| m.threshold),
@@ -64,7 +64,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
     let cam = mammo::eval::gradcam::grad_cam_at(model, pset, sample, thr)?;
     let png = mammo::eval::gradcam::side_by_side_png(pset, &cam)?;
     png.save(&a.out)?;
-    let names = cfg.task.class_names();
+    let names = cfg.data.task.class_names();
     let name = |k: u8| names.get(k as usize).copied().unwrap_or("?");
     if a.json {
         return print_json(&serde_json::json!({

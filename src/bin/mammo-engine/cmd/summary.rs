@@ -9,8 +9,9 @@ pub struct Args {
     /// Backbone cut of a pretrained model: top, block5 (VGG16), top+1, top+2 (InceptionV3).
     #[arg(long, value_enum, ignore_case = true)]
     cut: Option<CutArg>,
-    #[arg(long, value_enum, ignore_case = true, default_value = "replicate")]
-    adapter: AdapterArg,
+    /// Channel adapter of a pretrained model (default replicate).
+    #[arg(long, value_enum, ignore_case = true)]
+    adapter: Option<AdapterArg>,
     #[arg(long, value_enum, ignore_case = true, default_value = "mass-calc")]
     task: TaskArg,
 }
@@ -25,7 +26,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
     let settings: Vec<(String, String)> = [
         ("task", Some(task.setting())),
         ("model", Some(a.model.setting())),
-        ("adapter", Some(a.adapter.setting())),
+        ("adapter", a.adapter.map(|x| x.setting())),
         ("profile", Some("smoke")),
         ("cut", a.cut.map(|c| c.setting())),
     ]

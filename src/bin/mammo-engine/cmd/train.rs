@@ -207,7 +207,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
                 .filter(|p| !p.as_os_str().is_empty())
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("."));
-            let ds = Dataset::load(&cfg.data)?;
+            let ds = Dataset::load(&cfg.data.dir)?;
             let overwrite = if a.force {
                 Overwrite::Yes
             } else {

@@ -278,7 +278,10 @@ pub fn random_weights_note(runs: &[&Run]) -> Option<String> {
             Some(crate::models::pretrained::WeightsRecord::Random) => false,
             Some(crate::models::pretrained::WeightsRecord::File { .. }) => true,
             None => {
-                r.config.weights.is_some()
+                r.config
+                    .model
+                    .pretrained()
+                    .is_some_and(|p| p.weights.is_some())
                     || crate::models::backbones::find_default_weights(
                         crate::runtime::profile::project_root(),
                         kind,

@@ -7,7 +7,7 @@ use crate::train::config::{ModelKind, ThresholdPolicy};
 /// An in-memory run of `model` whose validation set is the F2 collapse case.
 fn run(model: ModelKind, policy: ThresholdPolicy) -> Run {
     let mut config = TrainConfig::new(Task::BenignMalignant, model, Profile::Smoke);
-    config.threshold = policy;
+    config.optim.threshold = policy;
     let y = [1, 0, 1, 0, 1, 0, 1, 0, 1, 1];
     let s = [0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35, 0.25, 0.15, 0.05];
     let predictions = Predictions {

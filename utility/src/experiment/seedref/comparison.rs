@@ -131,15 +131,12 @@ pub struct SeedComparison {
 
 /// Fields ignored when checking that a run is a row's: where the data lives, the device, and
 /// settings that change speed only.
-const IGNORED_FIELDS: &[&str] = &["data", "device", "channels_last", "micro_batch", "weights"];
+const IGNORED_FIELDS: &[&str] = &["dir", "device", "channels_last", "micro_batch", "weights"];
 
-/// The configuration fields in which `actual` differs from `expected` (see
-/// `IGNORED_FIELDS`; an `auto` precision accepts any).
+/// The configuration fields in which `actual` differs from `expected`, by their settings names
+/// (see `IGNORED_FIELDS`; an `auto` precision accepts any).
 pub fn config_differences(expected: &TrainConfig, actual: &TrainConfig) -> Vec<String> {
-    let (Ok(a), Ok(b)) = (serde_json::to_value(expected), serde_json::to_value(actual)) else {
-        return vec!["(configuration unreadable)".into()];
-    };
-    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+    let (Some(a), Some(b)) = (expected.flat_fields(), actual.flat_fields()) else {
         return vec!["(configuration unreadable)".into()];
     };
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
@@ -147,7 +144,7 @@ pub fn config_differences(expected: &TrainConfig, actual: &TrainConfig) -> Vec<S
     keys.dedup();
     keys.into_iter()
         .filter(|k| !IGNORED_FIELDS.contains(&k.as_str()))
-        .filter(|k| !(k.as_str() == "precision" && expected.precision.is_none()))
+        .filter(|k| !(k.as_str() == "precision" && expected.runtime.precision.is_none()))
         .filter(|k| a.get(k.as_str()) != b.get(k.as_str()))
         .map(|k| k.to_string())
         .collect()
@@ -164,7 +161,10 @@ fn epoch_label(run: &Run, set: &str) -> String {
                 format!("{set}, best epoch ({e}) of {l}")
             };
             if h.stopped_early {
-                s.push_str(&format!(", early-stopped (planned {})", run.config.epochs));
+                s.push_str(&format!(
+                    ", early-stopped (planned {})",
+                    run.config.optim.epochs
+                ));
             }
             s
         }

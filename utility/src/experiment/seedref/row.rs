@@ -440,21 +440,24 @@ impl SeedRow {
     pub(crate) fn own_config(&self, env: &Env) -> Result<TrainConfig> {
         let p = &self.params;
         let mut c = TrainConfig::new(self.task, self.model, env.profile);
-        c.seed = env.seed.wrapping_add(p.seed_offset);
-        c.data = env.data.clone();
+        c.runtime.seed = env.seed.wrapping_add(p.seed_offset);
+        c.data.dir = env.data.clone();
         c.name = self.id.to_string();
-        c.augment = p.augment.augment();
-        c.optimizer = p.optimizer;
-        c.lr = p.lr;
-        c.epochs = epochs_for(env.profile, self.task, self.model, p.epochs);
-        c.preprocess.contrast = p.contrast;
-        c.dropout = p.dropout;
-        c.batch_size = p.batch_size;
-        c.balance = p.balance;
-        if self.model.is_pretrained() {
-            c.cut = Some(config_cut(self.model, p.cut.unwrap_or("top"))?.to_string());
-            c.head = p.head.clone();
-            c.adapter = p.adapter.unwrap_or(Adapter::Conv1x1);
+        c.data.augment = p.augment.augment();
+        c.optim.optimizer = p.optimizer;
+        c.optim.lr = p.lr;
+        c.optim.epochs = epochs_for(env.profile, self.task, self.model, p.epochs);
+        c.data.preprocess.contrast = p.contrast;
+        c.model.set_dropout(p.dropout);
+        c.optim.batch_size = p.batch_size;
+        c.data.balance = p.balance;
+        if let Some(spec) = c.model.pretrained_mut() {
+            spec.cut = crate::models::backbones::Cut::parse(config_cut(
+                self.model,
+                p.cut.unwrap_or("top"),
+            )?)?;
+            spec.head = p.head.clone();
+            spec.adapter = p.adapter.unwrap_or(Adapter::Conv1x1);
         }
         c.validate()?;
         Ok(c)

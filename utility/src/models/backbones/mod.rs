@@ -74,8 +74,9 @@ const BN_EPS: f64 = 0.001;
 // Kinds and cuts
 // ---------------------------------------------------------------------------------------------
 
-/// Which backbone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which backbone (`"vgg16"`, `"inception-v3"` in `config.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum BackboneKind {
     /// torchvision `vgg16`, `features` only.
     Vgg16,
@@ -240,8 +241,9 @@ fn inception_side(n: i64, cut: Cut) -> Option<i64> {
     window(x, 3, 2) // Mixed_7a (7b, 7c keep the size)
 }
 
-/// Where the backbone is cut: the layer whose output are the features.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where the backbone is cut: the layer whose output are the features (saved by its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Cut {
     /// `"top"`: the whole backbone (VGG16 after the block5 pool, `features.30`; InceptionV3
     /// after `Mixed_7c`).
@@ -296,6 +298,19 @@ impl FromStr for Cut {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         Cut::parse(s)
+    }
+}
+
+impl TryFrom<String> for Cut {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        Cut::parse(&s)
+    }
+}
+
+impl From<Cut> for String {
+    fn from(c: Cut) -> String {
+        c.name().to_string()
     }
 }
 

@@ -2,7 +2,9 @@
 //! early stopping.
 use crate::data::tasks::Task;
 use crate::error::{Error, Result};
-/// Which network.
+use crate::models::backbones::BackboneKind;
+
+/// Which network, by the name the settings and the CLI use (`--model`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
@@ -35,6 +37,21 @@ impl ModelKind {
     }
     pub fn is_pretrained(self) -> bool {
         matches!(self, ModelKind::Vgg16 | ModelKind::InceptionV3)
+    }
+    /// The backbone of a pretrained model (`None` for the scratch and Siamese models).
+    pub fn backbone(self) -> Option<BackboneKind> {
+        match self {
+            ModelKind::Vgg16 => Some(BackboneKind::Vgg16),
+            ModelKind::InceptionV3 => Some(BackboneKind::InceptionV3),
+            ModelKind::Scratch | ModelKind::Siamese => None,
+        }
+    }
+    /// The model that trains a pretrained `backbone` with a head.
+    pub fn of_backbone(backbone: BackboneKind) -> ModelKind {
+        match backbone {
+            BackboneKind::Vgg16 => ModelKind::Vgg16,
+            BackboneKind::InceptionV3 => ModelKind::InceptionV3,
+        }
     }
 }
 
@@ -204,4 +221,15 @@ pub struct EarlyStopping {
 pub enum Monitor {
     ValLoss,
     ValAuc,
+}
+
+impl Monitor {
+    /// `val_loss` (or `loss`), `val_auc` (or `auc`).
+    pub fn parse(s: &str) -> Result<Monitor> {
+        match s.trim() {
+            "val_loss" | "loss" | "val-loss" => Ok(Monitor::ValLoss),
+            "val_auc" | "auc" | "val-auc" => Ok(Monitor::ValAuc),
+            o => crate::error::invalid("monitor", format!("'{o}': expected val_loss or val_auc")),
+        }
+    }
 }

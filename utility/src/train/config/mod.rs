@@ -1,81 +1,166 @@
 //! The configuration of a training run: everything needed to rerun it, saved as `config.json`.
+//!
+//! Four groups, each typed: what data and how it is prepared ([`DataConfig`]), which network
+//! ([`ModelConfig`]: the scratch CNN, the Siamese network or a pretrained backbone with its cut,
+//! adapter, head and weights), how it is fitted ([`OptimConfig`]) and where and how it runs
+//! ([`RuntimeConfig`]). One place reads `key=value` settings (the `mammo train` flags and sweep
+//! grids) into it: [`TrainConfig::set`] and [`TrainConfig::from_settings`] (`settings.rs`).
+//! `config.json` files written before the groups existed (one flat list of fields) still load
+//! (`legacy.rs`), so their runs are found and reused.
 use crate::data::tasks::{Balance, Task};
-use crate::error::{Error, Result};
-use crate::models::backbones::BackboneKind;
-pub use crate::models::pretrained::Adapter;
-use crate::models::pretrained::PretrainedSpec;
+use crate::error::Result;
+pub use crate::models::backbones::{BackboneKind, Cut};
+pub use crate::models::pretrained::{Adapter, PretrainedSpec};
+pub use crate::runtime::device::DeviceChoice;
+use crate::runtime::precision::Precision;
 use crate::runtime::profile::Profile;
 use crate::transforms::augment::Augment;
 use crate::transforms::intensity::Preprocess;
 use std::path::PathBuf;
 
 mod choices;
+mod legacy;
+mod settings;
 pub use choices::*;
 
 /// Everything about a training run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "legacy::AnyFormat")]
 pub struct TrainConfig {
     /// Name of the run (its folder under the runs folder).
     pub name: String,
-    pub data: PathBuf,
+    pub data: DataConfig,
+    pub model: ModelConfig,
+    pub optim: OptimConfig,
+    pub runtime: RuntimeConfig,
+}
+
+/// The data: which files, which task, how they are split, balanced, preprocessed and augmented.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DataConfig {
+    /// The folder with the four course files (`train_tensor.npy`, ...).
+    pub dir: PathBuf,
     pub task: Task,
-    pub model: ModelKind,
-    /// Cut level of a pretrained backbone (`top`, `block5`, `top+1`, `top+2`).
-    pub cut: Option<String>,
-    pub adapter: Adapter,
-    /// Hidden units of the MLP head of a pretrained model (seed: `[512]` or `[512, 256]`).
-    pub head: Vec<i64>,
-    /// Dropout (scratch: before the output; Siamese: after concatenation; head: between layers).
-    pub dropout: Option<f64>,
-    /// L2 penalty (Keras `kernel_regularizer=l2(x)`) on the dense layers' weights.
-    pub l2: f64,
-    pub optimizer: OptimizerKind,
-    pub lr: f64,
-    pub batch_size: usize,
-    pub epochs: usize,
+    /// Share of the training set held out for validation (seeded, stratified).
+    pub val_fraction: f64,
+    pub balance: Balance,
+    pub preprocess: Preprocess,
     pub augment: Augment,
     /// Pairs: the same random transform for both patches (else independent ones).
     pub pair_same_transform: bool,
-    pub preprocess: Preprocess,
-    pub balance: Balance,
+}
+
+/// The network.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ModelConfig {
+    /// The seed's CNN from scratch; `dropout` before the output layer.
+    Scratch { dropout: Option<f64> },
+    /// Two scratch towers with shared weights over (baseline, abnormality); `dropout` after the
+    /// concatenation.
+    Siamese { dropout: Option<f64> },
+    /// A frozen pretrained backbone with a trained MLP head.
+    Pretrained(PretrainedSpec),
+}
+
+impl ModelConfig {
+    /// The seed's defaults for a model (pretrained: [`PretrainedSpec::new`]).
+    pub fn new(kind: ModelKind) -> ModelConfig {
+        match kind {
+            ModelKind::Scratch => ModelConfig::Scratch { dropout: None },
+            ModelKind::Siamese => ModelConfig::Siamese { dropout: None },
+            ModelKind::Vgg16 => ModelConfig::Pretrained(PretrainedSpec::new(BackboneKind::Vgg16)),
+            ModelKind::InceptionV3 => {
+                ModelConfig::Pretrained(PretrainedSpec::new(BackboneKind::InceptionV3))
+            }
+        }
+    }
+    /// Which model, by its settings name.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            ModelConfig::Scratch { .. } => ModelKind::Scratch,
+            ModelConfig::Siamese { .. } => ModelKind::Siamese,
+            ModelConfig::Pretrained(p) => ModelKind::of_backbone(p.backbone),
+        }
+    }
+    /// `scratch`, `siamese`, `vgg16`, `inception-v3`.
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+    pub fn is_pretrained(&self) -> bool {
+        matches!(self, ModelConfig::Pretrained(_))
+    }
+    /// The dropout rate (scratch: before the output; Siamese: after the concatenation; head:
+    /// between its layers); `None`: none.
+    pub fn dropout(&self) -> Option<f64> {
+        match self {
+            ModelConfig::Scratch { dropout } | ModelConfig::Siamese { dropout } => *dropout,
+            ModelConfig::Pretrained(p) => p.dropout,
+        }
+    }
+    pub fn set_dropout(&mut self, rate: Option<f64>) {
+        match self {
+            ModelConfig::Scratch { dropout } | ModelConfig::Siamese { dropout } => *dropout = rate,
+            ModelConfig::Pretrained(p) => p.dropout = rate,
+        }
+    }
+    /// The pretrained model's backbone, cut, adapter, head and weights (`None` otherwise).
+    pub fn pretrained(&self) -> Option<&PretrainedSpec> {
+        match self {
+            ModelConfig::Pretrained(p) => Some(p),
+            _ => None,
+        }
+    }
+    pub fn pretrained_mut(&mut self) -> Option<&mut PretrainedSpec> {
+        match self {
+            ModelConfig::Pretrained(p) => Some(p),
+            _ => None,
+        }
+    }
+    /// The cut of a pretrained backbone (`None` for the other models).
+    pub fn cut(&self) -> Option<Cut> {
+        self.pretrained().map(|p| p.cut)
+    }
+}
+
+/// How the model is fitted, and how its decision threshold is chosen on validation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OptimConfig {
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    /// L2 penalty (Keras `kernel_regularizer=l2(x)`) on the dense layers' weights.
+    pub l2: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    /// Weight the loss by inverse class frequency.
     pub class_weights: bool,
-    pub seed: u64,
-    /// `auto`, `cpu`, `cuda`, `cuda:N`.
-    pub device: String,
-    pub profile: Profile,
-    pub val_fraction: f64,
     pub early_stopping: Option<EarlyStopping>,
     pub monitor: Monitor,
     pub threshold: ThresholdPolicy,
-    /// Pretrained weights file (safetensors, torchvision names); default: `data/weights/<model>.safetensors`.
-    pub weights: Option<PathBuf>,
+}
+
+/// Where and how the run computes: seed, device, profile (data sizes), layout, precision,
+/// micro-batches. Only the seed and the profile change what a run learns; the device can change
+/// float rounding; the rest is speed and memory.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RuntimeConfig {
+    pub seed: u64,
+    pub device: DeviceChoice,
+    pub profile: Profile,
     /// Convolutions of the scratch CNN and the Siamese tower in NHWC layout: speed only, the
-    /// same model and weights (faster training on CPU: docs/PERFORMANCE.md). On by
-    /// default; the frozen pretrained backbones always run NHWC, whatever it says. Configs saved before this
-    /// option existed load with it off, as they ran.
-    #[serde(default)]
+    /// same model and weights (faster training on CPU: docs/PERFORMANCE.md). On by default;
+    /// the frozen pretrained backbones always run NHWC, whatever it says.
     pub channels_last: bool,
     /// fp32, or bf16 compute with fp32 master weights (scratch CNN and Siamese tower).
     /// `None` (`auto`, the default for new configs): [`TrainConfig::precision_on`]. A run
-    /// saves the precision it used ([`TrainConfig::resolved`]); configs saved before this
-    /// option existed load as fp32, as they ran.
-    #[serde(default = "fp32_setting")]
-    pub precision: Option<crate::runtime::precision::Precision>,
+    /// saves the precision it used ([`TrainConfig::resolved`]).
+    pub precision: Option<Precision>,
     /// Rows per forward and backward pass. A batch larger than this runs as micro-batches whose
     /// gradients are summed before the one update: the same optimisation step (up to float
     /// rounding; dropout draws its masks per micro-batch) with a micro-batch's activation
-    /// memory. `Some(0)`: the whole batch at once (configs saved before this option load so);
-    /// `None` (`auto`, the default): see [`TrainConfig::micro_batch_on`].
-    #[serde(default = "whole_batch")]
+    /// memory. `Some(0)`: the whole batch at once; `None` (`auto`, the default): see
+    /// [`TrainConfig::micro_batch_on`].
     pub micro_batch: Option<usize>,
-}
-
-fn whole_batch() -> Option<usize> {
-    Some(0)
-}
-
-fn fp32_setting() -> Option<crate::runtime::precision::Precision> {
-    Some(crate::runtime::precision::Precision::Fp32)
 }
 
 /// The micro-batch `auto` picks for the scratch CNN and the Siamese network on the CPU: their
@@ -96,55 +181,65 @@ impl TrainConfig {
         };
         TrainConfig {
             name: format!("{}-{}", task.name(), model.name()),
-            data: crate::runtime::profile::data_dir(),
-            task,
-            model,
-            cut: model.is_pretrained().then(|| "top".to_string()),
-            adapter: Adapter::Replicate,
-            head: vec![512],
-            dropout: None,
-            l2: 0.0,
-            optimizer: OptimizerKind::Adam,
-            lr: 1e-3,
-            batch_size: 32,
-            epochs,
-            augment: Augment::default(),
-            pair_same_transform: false,
-            preprocess: Preprocess::default(),
-            balance: Balance::Over,
-            class_weights: false,
-            seed: 42,
-            device: "auto".into(),
-            profile,
-            val_fraction: 0.2,
-            early_stopping: None,
-            monitor: Monitor::ValLoss,
-            threshold: ThresholdPolicy::default_for(task),
-            weights: None,
-            channels_last: true,
-            precision: None,
-            micro_batch: None,
+            data: DataConfig {
+                dir: crate::runtime::profile::data_dir(),
+                task,
+                val_fraction: 0.2,
+                balance: Balance::Over,
+                preprocess: Preprocess::default(),
+                augment: Augment::default(),
+                pair_same_transform: false,
+            },
+            model: ModelConfig::new(model),
+            optim: OptimConfig {
+                optimizer: OptimizerKind::Adam,
+                lr: 1e-3,
+                l2: 0.0,
+                batch_size: 32,
+                epochs,
+                class_weights: false,
+                early_stopping: None,
+                monitor: Monitor::ValLoss,
+                threshold: ThresholdPolicy::default_for(task),
+            },
+            runtime: RuntimeConfig {
+                seed: 42,
+                device: DeviceChoice::Auto,
+                profile,
+                channels_last: true,
+                precision: None,
+                micro_batch: None,
+            },
         }
+    }
+
+    /// The task (shorthand for `data.task`).
+    pub fn task(&self) -> Task {
+        self.data.task
+    }
+
+    /// Which model (shorthand for `model.kind()`).
+    pub fn model_kind(&self) -> ModelKind {
+        self.model.kind()
     }
 
     /// Check every value; the error names the field and says what is allowed.
     pub fn validate(&self) -> Result<()> {
-        if self.epochs == 0 {
+        let (o, d) = (&self.optim, &self.data);
+        if o.epochs == 0 {
             return crate::error::invalid("epochs", "must be at least 1");
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
+        if !(o.lr.is_finite() && o.lr > 0.0) {
             return crate::error::invalid(
                 "learning rate",
-                format!("{} must be a positive number", self.lr),
+                format!("{} must be a positive number", o.lr),
             );
         }
-        if self.batch_size == 0 {
+        if o.batch_size == 0 {
             return crate::error::invalid("batch size", "must be at least 1");
         }
         if self.model.is_pretrained()
-            && self
-                .precision
-                .is_some_and(|p| p != crate::runtime::precision::Precision::Fp32)
+            && self.runtime.precision.is_some_and(|p| p != Precision::Fp32)
         {
             return crate::error::invalid(
                 "precision",
@@ -154,34 +249,38 @@ impl TrainConfig {
                 ),
             );
         }
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return crate::error::invalid("l2", format!("{} must be >= 0", self.l2));
+        if !(o.l2.is_finite() && o.l2 >= 0.0) {
+            return crate::error::invalid("l2", format!("{} must be >= 0", o.l2));
         }
-        if let Some(d) = self.dropout {
-            if !(0.0..1.0).contains(&d) {
-                return crate::error::invalid("dropout", format!("{d} must be in [0, 1)"));
+        if let Some(p) = self.model.dropout() {
+            if !(0.0..1.0).contains(&p) {
+                return crate::error::invalid("dropout", format!("{p} must be in [0, 1)"));
             }
         }
-        if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
+        if !(d.val_fraction > 0.0 && d.val_fraction < 1.0) {
             return crate::error::invalid(
                 "validation fraction",
-                format!("{} must be in (0, 1)", self.val_fraction),
+                format!("{} must be in (0, 1)", d.val_fraction),
             );
         }
-        if self.model == ModelKind::Siamese && self.task != Task::Siamese {
+        let siamese_model = matches!(self.model, ModelConfig::Siamese { .. });
+        if siamese_model && d.task != Task::Siamese {
             return crate::error::invalid(
                 "task",
                 "the siamese model trains on the siamese task (pairs)",
             );
         }
-        if self.task == Task::Siamese && self.model != ModelKind::Siamese {
+        if d.task == Task::Siamese && !siamese_model {
             return crate::error::invalid("model", "the siamese task needs the siamese model");
         }
-        if self.model.is_pretrained() && self.head.iter().any(|&h| h <= 0) {
-            return crate::error::invalid(
-                "head",
-                format!("{:?}: hidden units must be positive", self.head),
-            );
+        if let Some(p) = self.model.pretrained() {
+            p.backbone.check_cut(p.cut)?;
+            if p.head.iter().any(|&h| h <= 0) {
+                return crate::error::invalid(
+                    "head",
+                    format!("{:?}: hidden units must be positive", p.head),
+                );
+            }
         }
         if self.name.is_empty()
             || self.name.contains('/')
@@ -196,12 +295,12 @@ impl TrainConfig {
                 ),
             );
         }
-        if let Some(f) = self.preprocess.contrast {
+        if let Some(f) = d.preprocess.contrast {
             if !(f.is_finite() && f >= 0.0) {
                 return crate::error::invalid("contrast", format!("{f} must be >= 0"));
             }
         }
-        self.threshold.validate()?;
+        o.threshold.validate()?;
         Ok(())
     }
 
@@ -210,40 +309,36 @@ impl TrainConfig {
     /// where it bounds activation memory at no cost in speed; on CUDA, and for the pretrained
     /// models (whose frozen backbones keep no activations for backward), the whole batch.
     pub fn micro_batch_on(&self, device: tch::Device) -> usize {
-        match self.micro_batch {
+        match self.runtime.micro_batch {
             Some(n) => n,
-            None => match (device, self.model) {
-                (tch::Device::Cpu, ModelKind::Scratch | ModelKind::Siamese) => AUTO_CPU_MICRO_BATCH,
-                _ => 0,
-            },
+            None if device == tch::Device::Cpu && !self.model.is_pretrained() => {
+                AUTO_CPU_MICRO_BATCH
+            }
+            None => 0,
         }
     }
 
     /// The precision a model of this configuration computes in on `device`: the one set, or for
-    /// `auto` [`crate::runtime::precision::Precision::auto_for`] (scratch and Siamese models; the pretrained
-    /// backbones always run fp32).
-    pub fn precision_on(&self, device: tch::Device) -> crate::runtime::precision::Precision {
-        match (self.precision, self.model) {
-            (Some(p), _) => p,
-            (None, ModelKind::Scratch | ModelKind::Siamese) => {
-                crate::runtime::precision::Precision::auto_for(device)
-            }
-            (None, _) => crate::runtime::precision::Precision::Fp32,
+    /// `auto` [`Precision::auto_for`] (scratch and Siamese models; the pretrained backbones
+    /// always run fp32).
+    pub fn precision_on(&self, device: tch::Device) -> Precision {
+        match self.runtime.precision {
+            Some(p) => p,
+            None if self.model.is_pretrained() => Precision::Fp32,
+            None => Precision::auto_for(device),
         }
     }
 
     /// The pretrained model this configuration names (an error for the scratch and Siamese
     /// models, or for a cut the backbone does not have).
     pub fn pretrained_spec(&self) -> Result<PretrainedSpec> {
-        let backbone = BackboneKind::parse(self.model.name())?;
-        Ok(PretrainedSpec {
-            backbone,
-            cut: backbone.parse_cut(self.cut.as_deref().unwrap_or("top"))?,
-            adapter: self.adapter,
-            head: self.head.clone(),
-            dropout: self.dropout.unwrap_or(0.0),
-            weights: self.weights.clone(),
-        })
+        match &self.model {
+            ModelConfig::Pretrained(p) => {
+                p.backbone.check_cut(p.cut)?;
+                Ok(p.clone())
+            }
+            m => crate::error::invalid("model", format!("{} is not a pretrained model", m.name())),
+        }
     }
 
     /// This configuration with `auto` settings that change the arithmetic made concrete for the
@@ -252,215 +347,23 @@ impl TrainConfig {
     /// way. The device itself stays as written (`auto` picks CUDA when there is one).
     pub fn resolved(&self) -> Result<TrainConfig> {
         let mut c = self.clone();
-        if c.precision.is_none() {
-            let device = crate::runtime::device::parse_device(&c.device)?;
-            c.precision = Some(c.precision_on(device));
+        if c.runtime.precision.is_none() {
+            let device = c.runtime.device.resolve()?;
+            c.runtime.precision = Some(c.precision_on(device));
         }
         Ok(c)
     }
 
-    /// Whether `saved` (a run's `config.json`) is a run of this configuration: equal, except that
-    /// an `auto` precision here accepts whatever precision the run resolved it to, on whichever
-    /// machine it ran (a sweep is planned on one machine and run on others; a notebook reuses
-    /// runs trained elsewhere).
+    /// Whether `saved` (a run's `config.json`, in either format) is a run of this configuration:
+    /// equal, except that an `auto` precision here accepts whatever precision the run resolved
+    /// it to, on whichever machine it ran (a sweep is planned on one machine and run on others;
+    /// a notebook reuses runs trained elsewhere).
     pub fn matches_saved(&self, saved: &TrainConfig) -> bool {
         let mut c = self.clone();
-        if c.precision.is_none() {
-            c.precision = saved.precision;
+        if c.runtime.precision.is_none() {
+            c.runtime.precision = saved.runtime.precision;
         }
         &c == saved
-    }
-
-    /// Keys accepted by [`TrainConfig::set`] (the `mammo train` flags, `-` or `_` alike).
-    pub const KEYS: &'static [&'static str] = &[
-        "name",
-        "data",
-        "cut",
-        "adapter",
-        "head",
-        "dropout",
-        "l2",
-        "optimizer",
-        "lr",
-        "batch_size",
-        "epochs",
-        "augment",
-        "same_transform",
-        "contrast",
-        "clahe",
-        "balance",
-        "class_weights",
-        "seed",
-        "device",
-        "val_fraction",
-        "patience",
-        "monitor",
-        "threshold",
-        "weights",
-        "channels_last",
-        "precision",
-        "micro_batch",
-    ];
-
-    /// Set one hyper-parameter from text, as the CLI flags and sweep grids give it
-    /// (`set("lr", "1e-4")`, `set("augment", "flip,rot90")`, `set("head", "512,256")`).
-    /// Unknown keys and bad values are errors naming the key; call [`TrainConfig::validate`]
-    /// once all are set.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let key_n = key.trim().replace('-', "_");
-        let v = value.trim();
-        let num = |what: &str| -> Result<f64> {
-            v.parse::<f64>()
-                .map_err(|_| Error::invalid(what, format!("'{v}' is not a number")))
-        };
-        let count = |what: &str| -> Result<usize> {
-            v.parse::<usize>()
-                .map_err(|_| Error::invalid(what, format!("'{v}' is not a whole number >= 0")))
-        };
-        let flag = |what: &str| -> Result<bool> {
-            match v.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "1" | "on" => Ok(true),
-                "false" | "no" | "0" | "off" => Ok(false),
-                _ => crate::error::invalid(what, format!("'{v}': expected true or false")),
-            }
-        };
-        let none = |v: &str| v.is_empty() || v.eq_ignore_ascii_case("none");
-        match key_n.as_str() {
-            "name" => self.name = v.to_string(),
-            "data" => self.data = PathBuf::from(v),
-            "cut" => self.cut = Some(v.to_string()),
-            "adapter" => self.adapter = Adapter::parse(v)?,
-            "head" => {
-                self.head = if none(v) {
-                    Vec::new()
-                } else {
-                    v.split(',')
-                        .map(|x| {
-                            x.trim().parse::<i64>().map_err(|_| {
-                                Error::invalid(
-                                    "head",
-                                    format!("'{v}': expected numbers like 512,256"),
-                                )
-                            })
-                        })
-                        .collect::<Result<Vec<i64>>>()?
-                }
-            }
-            "dropout" => self.dropout = if none(v) { None } else { Some(num("dropout")?) },
-            "l2" => self.l2 = num("l2")?,
-            "optimizer" => self.optimizer = OptimizerKind::parse(v)?,
-            "lr" | "learning_rate" => self.lr = num("learning rate")?,
-            "batch_size" => self.batch_size = count("batch size")?,
-            "epochs" => self.epochs = count("epochs")?,
-            "augment" => self.augment = Augment::parse(v)?,
-            "same_transform" | "pair_same_transform" => {
-                self.pair_same_transform = flag("same_transform")?
-            }
-            "contrast" => {
-                self.preprocess.contrast = if none(v) {
-                    None
-                } else {
-                    Some(num("contrast")? as f32)
-                }
-            }
-            "clahe" => {
-                self.preprocess.clahe = if none(v) {
-                    None
-                } else {
-                    Some(crate::transforms::intensity::Clahe::parse(v)?)
-                }
-            }
-            "balance" => self.balance = Balance::parse(v)?,
-            "class_weights" => self.class_weights = flag("class_weights")?,
-            "seed" => {
-                self.seed = v.parse::<u64>().map_err(|_| {
-                    Error::invalid("seed", format!("'{v}' is not a whole number >= 0"))
-                })?
-            }
-            "device" => {
-                crate::runtime::device::parse_device_name(v)?;
-                self.device = v.to_string()
-            }
-            "val_fraction" => self.val_fraction = num("validation fraction")?,
-            "patience" => {
-                self.early_stopping = if none(v) {
-                    None
-                } else {
-                    Some(EarlyStopping {
-                        patience: count("patience")?,
-                    })
-                }
-            }
-            "monitor" => {
-                self.monitor = match v {
-                    "val_loss" | "loss" => Monitor::ValLoss,
-                    "val_auc" | "auc" => Monitor::ValAuc,
-                    o => {
-                        return crate::error::invalid(
-                            "monitor",
-                            format!("'{o}': expected val_loss or val_auc"),
-                        )
-                    }
-                }
-            }
-            "threshold" => self.threshold = ThresholdPolicy::parse(v)?,
-            "channels_last" => self.channels_last = flag("channels_last")?,
-            "precision" => self.precision = crate::runtime::precision::Precision::parse_setting(v)?,
-            "micro_batch" => {
-                self.micro_batch = if v.eq_ignore_ascii_case("auto") {
-                    None
-                } else {
-                    Some(count("micro-batch")?)
-                }
-            }
-            "weights" => {
-                self.weights = if none(v) {
-                    None
-                } else {
-                    Some(PathBuf::from(v))
-                }
-            }
-            _ => {
-                return crate::error::invalid(
-                    "setting",
-                    format!(
-                        "unknown key '{key}' (known: task, model, profile, {})",
-                        Self::KEYS.join(", ")
-                    ),
-                )
-            }
-        }
-        Ok(())
-    }
-
-    /// A configuration from `key = value` settings: `task` and `model` are required, `profile`
-    /// defaults to `MAMMO_PROFILE`; every other key goes through [`TrainConfig::set`], in order.
-    pub fn from_settings(settings: &[(String, String)]) -> Result<TrainConfig> {
-        let get = |k: &str| {
-            settings
-                .iter()
-                .rev()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
-        let task = Task::parse(get("task").ok_or_else(|| Error::invalid("task", "missing"))?)?;
-        let model =
-            ModelKind::parse(get("model").ok_or_else(|| Error::invalid("model", "missing"))?)?;
-        let profile = match get("profile") {
-            Some(p) => Profile::parse(p)?,
-            None => Profile::from_env(),
-        };
-        if model == ModelKind::Siamese && task != Task::Siamese {
-            return crate::error::invalid("task", "the siamese model trains on task siamese");
-        }
-        let mut c = TrainConfig::new(task, model, profile);
-        for (k, v) in settings {
-            if !matches!(k.as_str(), "task" | "model" | "profile") {
-                c.set(k, v)?;
-            }
-        }
-        c.validate()?;
-        Ok(c)
     }
 
     /// The epochs a profile trains a model for when nothing else is said.
@@ -491,7 +394,7 @@ impl TrainConfig {
     /// seeded, stratified subset: same seed, same task, same patches). Validation subsets are
     /// nested: a smaller limit draws from the same split.
     pub fn limits(&self) -> (Option<usize>, Option<usize>, Option<usize>) {
-        match (self.profile, self.model.is_pretrained()) {
+        match (self.runtime.profile, self.model.is_pretrained()) {
             // Smoke: tests only. Frozen VGG16 features cost ~0.15 s per image on two CPU cores,
             // so the pretrained models train on fewer images than the scratch CNN.
             (Profile::Smoke, false) => (Some(64), Some(32), Some(48)),

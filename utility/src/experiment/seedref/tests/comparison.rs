@@ -84,7 +84,7 @@ fn comparison_shows_seed_and_run_side_by_side() {
         })
         .collect();
     let mut odd = t.row("SCRATCH_5").unwrap().config(&env).unwrap();
-    odd.lr = 0.01;
+    odd.optim.lr = 0.01;
     let odd = fake_run(odd, Some(history(8, 8)));
     let cmp = SeedComparison::new(&t, &env, runs.iter().chain([&odd])).unwrap();
     assert_eq!(cmp.rows.len(), 6);

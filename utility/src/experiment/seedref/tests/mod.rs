@@ -59,12 +59,12 @@ fn fake_run(cfg: TrainConfig, h: Option<History>) -> Run {
     Run {
         dir: None,
         metrics: RunMetrics {
-            task: cfg.task,
+            task: cfg.data.task,
             validation: set(0.8, 0.85),
             test: Some(set(0.777, 0.888)),
         },
         predictions: Predictions {
-            task: cfg.task,
+            task: cfg.data.task,
             rows: Vec::new(),
         },
         config: cfg,
@@ -285,30 +285,30 @@ fn every_row_builds_a_valid_config_in_every_profile() {
                     _ => r.id,
                 };
                 assert_eq!(c.name, name, "{}", r.id);
-                assert_eq!(c.seed, 7 + r.params.seed_offset, "{}", r.id);
-                assert_eq!(c.data, env.data);
-                if c.model.is_pretrained() {
-                    let b = if c.model == ModelKind::Vgg16 {
+                assert_eq!(c.runtime.seed, 7 + r.params.seed_offset, "{}", r.id);
+                assert_eq!(c.data.dir, env.data);
+                if let Some(p) = c.model.pretrained() {
+                    let b = if c.model.kind() == ModelKind::Vgg16 {
                         crate::models::backbones::BackboneKind::Vgg16
                     } else {
                         crate::models::backbones::BackboneKind::InceptionV3
                     };
-                    b.parse_cut(c.cut.as_deref().unwrap()).unwrap();
+                    b.check_cut(p.cut).unwrap();
                     let want = r.params.adapter.unwrap();
-                    assert_eq!(c.adapter, want, "{}", r.id);
+                    assert_eq!(p.adapter, want, "{}", r.id);
                 }
             }
         }
     }
     // Epochs: the seed's in full, the profile's default otherwise.
     let s4 = find_row("SCRATCH_4").unwrap();
-    assert_eq!(s4.config(&env(Profile::Full)).unwrap().epochs, 50);
-    assert_eq!(s4.config(&env(Profile::Quick)).unwrap().epochs, 8);
+    assert_eq!(s4.config(&env(Profile::Full)).unwrap().optim.epochs, 50);
+    assert_eq!(s4.config(&env(Profile::Quick)).unwrap().optim.epochs, 8);
     let v6 = find_row("SCRATCH_BM_V6").unwrap();
-    assert_eq!(v6.config(&env(Profile::Quick)).unwrap().epochs, 10);
-    assert_eq!(s4.config(&env(Profile::Smoke)).unwrap().epochs, 2);
+    assert_eq!(v6.config(&env(Profile::Quick)).unwrap().optim.epochs, 10);
+    assert_eq!(s4.config(&env(Profile::Smoke)).unwrap().optim.epochs, 2);
     let vgg = find_row("VGG16_BM_BEST").unwrap();
-    assert_eq!(vgg.config(&env(Profile::Full)).unwrap().epochs, 20);
+    assert_eq!(vgg.config(&env(Profile::Full)).unwrap().optim.epochs, 20);
     assert_eq!(
         epochs_for(Profile::Full, MC, ModelKind::Vgg16, Some(15)),
         15
@@ -324,16 +324,20 @@ fn every_row_builds_a_valid_config_in_every_profile() {
     // The interpretations.
     let full = env(Profile::Full);
     let c3 = find_row("VGG16_V3").unwrap().config(&full).unwrap();
-    assert_eq!(c3.balance, Balance::Under);
+    assert_eq!(c3.data.balance, Balance::Under);
     let c2 = find_row("VGG16_V2").unwrap().config(&full).unwrap();
-    assert!(c2.augment.rot90 && !c2.augment.hflip);
+    assert!(c2.data.augment.rot90 && !c2.data.augment.hflip);
     let c6 = find_row("VGG16_V6").unwrap().config(&full).unwrap();
-    assert_eq!(c6.cut.as_deref(), Some("block5"));
+    assert_eq!(c6.model.cut().map(|c| c.name()), Some("block5"));
     let i3 = find_row("INCEPTION_3").unwrap().config(&full).unwrap();
-    assert_eq!((i3.dropout, i3.epochs), (Some(0.4), 15));
+    assert_eq!((i3.model.dropout(), i3.optim.epochs), (Some(0.4), 15));
     let s1 = find_row("SIAMESE_1").unwrap().config(&full).unwrap();
     assert_eq!(
-        (s1.task, s1.dropout, s1.pair_same_transform),
+        (
+            s1.data.task,
+            s1.model.dropout(),
+            s1.data.pair_same_transform
+        ),
         (Task::Siamese, Some(0.0), false)
     );
 }
@@ -349,7 +353,7 @@ fn derived_rows_differ_from_their_source_only_in_epochs() {
             let mut mine = r.config(&env).unwrap();
             let src = find_row(of).unwrap().config(&env).unwrap();
             mine.name = src.name.clone();
-            mine.epochs = src.epochs;
+            mine.optim.epochs = src.optim.epochs;
             assert_eq!(mine, src, "{}", r.id);
         }
     }
