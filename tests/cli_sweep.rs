@@ -148,3 +148,82 @@ fn a_grid_goes_plan_run_collect() {
         common::stderr(&o)
     );
 }
+
+/// A folder regenerated with another seed after a run finished: `sweep plan` shows the run as
+/// stale, `sweep run` trains it again (saying why), and `evaluate --data` refuses to rewrite the
+/// old run's metrics with the new data, naming both fingerprints.
+#[test]
+fn a_run_on_regenerated_data_is_stale_and_trained_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = d.join("data");
+    common::small_synth(&data, 0.03, 8);
+    std::fs::write(
+        d.join("g.toml"),
+        format!(
+            "name = \"fp\"\nruns = \"runs\"\n[base]\ntask = \"mass-calc\"\nmodel = \"scratch\"\n\
+             profile = \"smoke\"\nepochs = 1\ndata = \"{}\"\n[grid]\nseed = [1]\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    common::run_ok(
+        common::mammo()
+            .current_dir(d)
+            .args(["sweep", "run", "g.toml", "--index", "0"]),
+    );
+    let cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("runs/fp-000/config.json")).unwrap())
+            .unwrap();
+    let old = cfg["provenance"]["data"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(old.len(), 64, "{cfg}");
+    let plan = common::stdout(&common::run_ok(
+        common::mammo()
+            .current_dir(d)
+            .args(["sweep", "plan", "g.toml"]),
+    ));
+    assert!(plan.contains("1 of 1 done"), "{plan}");
+    // The same folder, regenerated with another seed.
+    std::fs::remove_dir_all(&data).unwrap();
+    common::small_synth(&data, 0.03, 9);
+    let plan = common::stdout(&common::run_ok(
+        common::mammo()
+            .current_dir(d)
+            .args(["sweep", "plan", "g.toml"]),
+    ));
+    let line = plan.lines().find(|l| l.contains("fp-000")).unwrap();
+    assert!(line.contains("stale"), "{plan}");
+    assert!(plan.contains("1 stale"), "{plan}");
+    let o = common::mammo()
+        .current_dir(d)
+        .args(["evaluate", "--run", "runs/fp-000", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    let e = common::stderr(&o);
+    assert!(e.contains("other data") && e.contains(&old[..12]), "{e}");
+    let o = common::run_ok(
+        common::mammo()
+            .current_dir(d)
+            .args(["sweep", "run", "g.toml", "--index", "0"]),
+    );
+    assert!(
+        common::stderr(&o).contains("retraining"),
+        "{}",
+        common::stderr(&o)
+    );
+    let cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("runs/fp-000/config.json")).unwrap())
+            .unwrap();
+    assert_ne!(cfg["provenance"]["data"]["sha256"].as_str().unwrap(), old);
+    let plan = common::stdout(&common::run_ok(
+        common::mammo()
+            .current_dir(d)
+            .args(["sweep", "plan", "g.toml"]),
+    ));
+    assert!(plan.contains("1 of 1 done"), "{plan}");
+}

@@ -42,6 +42,29 @@ pub fn write_atomic(
     })
 }
 
+/// Write a file through a temporary sibling that `write` fills by path (for libraries that write
+/// files themselves, such as safetensors): synced and renamed into place when `write` succeeds.
+/// When it fails (a full disk, a permission) or the rename does, the temporary file is removed
+/// and the file at `path`, if any, is left as it was: a run folder stays as the last complete
+/// write left it, which `--resume` or a retry accepts.
+pub fn write_via_temp(
+    path: impl AsRef<Path>,
+    write: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let path = path.as_ref();
+    let tmp = tmp_sibling(path);
+    let res = write(&tmp).and_then(|()| {
+        if let Ok(f) = std::fs::File::open(&tmp) {
+            f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    });
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}
+
 /// Write bytes atomically.
 pub fn write_bytes_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |w| w.write_all(bytes))
@@ -103,6 +126,57 @@ pub fn sha256_cached(path: impl AsRef<Path>) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("model.safetensors");
+        std::fs::write(&p, b"old").unwrap();
+        // An error injected after part of the file is written (as a full disk gives it).
+        let e = write_via_temp(&p, |tmp| {
+            std::fs::write(tmp, b"half").unwrap();
+            Err(Error::io(tmp, std::io::Error::from_raw_os_error(28)))
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("model.safetensors"), "{e}");
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(listing(dir.path()), ["model.safetensors"]);
+        // The same through write_atomic's writer.
+        let e = write_atomic(&p, |w| {
+            w.write_all(b"half")?;
+            w.flush()?;
+            Err(std::io::Error::from_raw_os_error(28))
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("model.safetensors"), "{e}");
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(listing(dir.path()), ["model.safetensors"]);
+        // A rename that fails (the target is a non-empty folder) also cleans up.
+        let d = dir.path().join("busy");
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("x"), b"x").unwrap();
+        assert!(write_via_temp(&d, |tmp| {
+            std::fs::write(tmp, b"new").map_err(|e| Error::io(tmp, e))
+        })
+        .is_err());
+        assert_eq!(listing(dir.path()), ["busy", "model.safetensors"]);
+        // And a write that succeeds replaces the file.
+        write_via_temp(&p, |tmp| {
+            std::fs::write(tmp, b"new").map_err(|e| Error::io(tmp, e))
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(listing(dir.path()), ["busy", "model.safetensors"]);
+    }
 
     #[test]
     fn sha256_of_a_small_file_is_known_and_cached_by_size_and_time() {

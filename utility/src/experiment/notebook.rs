@@ -48,6 +48,11 @@ pub fn env_cell() -> Env {
     let env = Env::from_env();
     tch::manual_seed(env.seed as i64);
     println!("{env}");
+    // What this notebook's runs are trained on, for the report index.
+    match crate::data::fingerprint::DataFingerprint::of_dir(&env.data) {
+        Ok(f) => key("data", format!("{} {}", env.data.display(), f.label())),
+        Err(e) => println!("data fingerprint: not available ({e})"),
+    }
     env
 }
 

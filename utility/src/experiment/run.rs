@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::eval::{self, Predictions, RunMetrics, SavedRun, SetMetrics, ThresholdChoice};
 use crate::models::pretrained::WeightsRecord;
 use crate::report::table::ExperimentRow;
-use crate::train::config::TrainConfig;
+use crate::train::config::{Provenance, SameProvenance, TrainConfig};
 use crate::train::{self, Classifier, History};
 use std::path::{Path, PathBuf};
 
@@ -52,7 +52,23 @@ pub fn train_with_progress(
     progress: Option<train::Progress>,
 ) -> Result<Run> {
     cfg.validate()?;
-    let cfg = &cfg.resolved()?;
+    let provenance = Provenance::of(cfg, ds)?;
+    train_as(cfg, ds, runs, overwrite, progress, provenance)
+}
+
+/// [`train_with_progress`] with what it trains on already known: the run's configuration
+/// records it.
+fn train_as(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    runs: Option<&Path>,
+    overwrite: Overwrite,
+    progress: Option<train::Progress>,
+    provenance: Provenance,
+) -> Result<Run> {
+    let mut cfg = cfg.resolved()?;
+    cfg.provenance = Some(provenance);
+    let cfg = &cfg;
     let dir = match runs {
         Some(r) => {
             let d = train::run_dir(r, &cfg.name)?;
@@ -123,6 +139,14 @@ pub fn resume_with_progress(
     }
     cfg.validate()?;
     let ds = Dataset::load(&cfg.data.dir)?;
+    if let SameProvenance::Differs(why) =
+        Provenance::of(&cfg, &ds)?.compare(cfg.provenance.as_ref())
+    {
+        return Err(Error::bad_file(
+            dir,
+            format!("cannot resume this run: {why}; train it again (--force) instead"),
+        ));
+    }
     resume_with(&cfg, &ds, dir, progress)
 }
 
@@ -208,8 +232,11 @@ pub fn load(dir: impl AsRef<Path>) -> Result<Run> {
     })
 }
 
-/// Reuse the saved run of the same name when its configuration is identical; otherwise train
-/// (replacing it). This is how later notebooks reuse the models of earlier ones.
+/// Reuse the saved run of the same name when its configuration is identical and it was trained
+/// on the same data and backbone weights ([`Provenance::compare`]); otherwise train (replacing
+/// it), saying why in one line when a run of the same configuration was there. A run saved
+/// before runs recorded their data is reused with a notice saying so. This is how later
+/// notebooks reuse the models of earlier ones.
 pub fn train_or_load(cfg: &TrainConfig, ds: &Dataset, runs: &Path) -> Result<Run> {
     train_or_load_with_progress(cfg, ds, runs, None)
 }
@@ -221,24 +248,46 @@ pub fn train_or_load_with_progress(
     runs: &Path,
     progress: Option<train::Progress>,
 ) -> Result<Run> {
+    cfg.validate()?;
     let d = train::run_dir(runs, &cfg.name)?;
+    let now = Provenance::of(cfg, ds)?;
+    let retrain = |why: &str| {
+        crate::display::status(&format!("retraining {}: {why}", d.display()));
+    };
     if d.join("metrics.json").exists() && d.join("model.safetensors").exists() {
         if let Ok(r) = load(&d) {
             if cfg.matches_saved(&r.config) {
-                crate::display::status(&format!("reusing the saved run {}", d.display()));
-                return Ok(r);
+                match now.compare(r.config.provenance.as_ref()) {
+                    SameProvenance::Same => {
+                        crate::display::status(&format!("reusing the saved run {}", d.display()));
+                        return Ok(r);
+                    }
+                    SameProvenance::Unknown => {
+                        crate::display::notice(&format!(
+                            "reusing the saved run {}, saved before runs recorded their data:                              which data it was trained on is unknown (delete the folder to                              train it again on {})",
+                            d.display(),
+                            now.data.label()
+                        ));
+                        return Ok(r);
+                    }
+                    SameProvenance::Differs(why) => retrain(&why),
+                }
             }
         }
     }
-    // An interrupted run of the same configuration continues where it stopped, as it began.
+    // An interrupted run of the same configuration continues where it stopped, as it began,
+    // when it was started on the same data.
     if train::has_checkpoint(&d) && !d.join("metrics.json").exists() {
         if let Ok(saved) = eval::read_config(&d) {
             if cfg.matches_saved(&saved) {
-                return resume_with(&saved, ds, &d, progress);
+                match now.compare(saved.provenance.as_ref()) {
+                    SameProvenance::Differs(why) => retrain(&why),
+                    _ => return resume_with(&saved, ds, &d, progress),
+                }
             }
         }
     }
-    train_with_progress(cfg, ds, Some(runs), Overwrite::Yes, progress)
+    train_as(cfg, ds, Some(runs), Overwrite::Yes, progress, now)
 }
 
 impl Run {
@@ -408,123 +457,6 @@ impl Run {
             self.config.data.task.class_names(),
         )
     }
-
-    /// Training curves (loss and accuracy, train vs validation).
-    pub fn curves(&self) -> Result<Figure> {
-        let h = self
-            .history
-            .as_ref()
-            .ok_or_else(|| Error::invalid("run", "no history saved"))?;
-        crate::report::plot::training_curves(&self.config.name, h)
-    }
-
-    fn set(&self, set: &str) -> Result<&SetMetrics> {
-        match set {
-            "validation" => Ok(&self.metrics.validation),
-            "test" => self
-                .metrics
-                .test
-                .as_ref()
-                .ok_or_else(|| Error::invalid("set", "this run has no test set")),
-            o => crate::error::invalid("set", format!("'{o}': expected validation or test")),
-        }
-    }
-
-    /// Confusion matrix of `validation` or `test` at the validation-chosen threshold.
-    pub fn confusion(&self, set: &str) -> Result<Figure> {
-        let m = self.set(set)?;
-        let thr = m
-            .threshold
-            .map(|t| format!(", threshold {t:.3}"))
-            .unwrap_or_default();
-        crate::report::plot::confusion_matrix_chart(
-            &format!("{} — {set}{thr}", self.config.name),
-            &m.confusion_matrix,
-            self.config.data.task.class_names(),
-        )
-    }
-
-    /// ROC curve (fpr, tpr) and AUC of a set (binary tasks).
-    pub fn roc(&self, set: &str) -> Result<(Vec<f64>, Vec<f64>, f64)> {
-        let (y, p) = self.predictions.of_set(set);
-        let c = crate::metrics::roc_curve(&y, &p)?;
-        Ok((c.fpr, c.tpr, crate::metrics::roc_auc(&y, &p)?))
-    }
-
-    /// Shown by evcxr when a run is a cell's value: its name, model and task, the metrics
-    /// table with 95% intervals, the threshold policy and backbone weights, and the curves.
-    pub fn evcxr_display(&self) {
-        self.to_html().evcxr_display();
-    }
-
-    /// The run as HTML (what [`Run::evcxr_display`] shows).
-    pub fn to_html(&self) -> crate::display::Html {
-        use crate::display::html_escape;
-        let mut h = format!(
-            "<div><b>{}</b> ({} on {}, {:.0} s)",
-            html_escape(&self.config.name),
-            self.config.model.name(),
-            self.config.data.task,
-            self.seconds
-        );
-        h.push_str(&crate::report::notebook::metrics_table(&self.metrics));
-        let mut notes = Vec::new();
-        if self.config.data.task.n_classes() == 2 {
-            let c = self.threshold_choice();
-            notes.push(format!("threshold: {} ({})", c.name, c.note));
-        }
-        if self.config.model.is_pretrained() && self.members.is_empty() {
-            notes.push(format!("backbone weights: {}", self.weights_label()));
-        }
-        for n in notes {
-            h.push_str(&format!(
-                "<p style=\"font-size:12px;margin:2px 0\">{}</p>",
-                html_escape(&n)
-            ));
-        }
-        if let Some(f) = self
-            .history
-            .as_ref()
-            .and_then(|hist| crate::report::plot::training_curves(&self.config.name, hist).ok())
-        {
-            h.push_str(&f.svg);
-        }
-        h.push_str("</div>");
-        crate::display::Html(h)
-    }
-
-    /// A short text report: validation and test metrics with 95% intervals.
-    pub fn report(&self) -> String {
-        let positive = self
-            .config
-            .data
-            .task
-            .class_names()
-            .get(1)
-            .copied()
-            .unwrap_or("positive");
-        let f = |name: &str, m: &SetMetrics| set_line(name, m, positive);
-        let mut s = format!(
-            "{} ({} on {}, {:.0} s)\n",
-            self.config.name,
-            self.config.model.name(),
-            self.config.data.task,
-            self.seconds
-        );
-        s.push_str(&f("validation", &self.metrics.validation));
-        if let Some(t) = &self.metrics.test {
-            s.push('\n');
-            s.push_str(&f("test", t));
-        }
-        if self.config.data.task.n_classes() == 2 {
-            let c = self.threshold_choice();
-            s.push_str(&format!("\nthreshold: {} ({})", c.name, c.note));
-        }
-        if self.config.model.is_pretrained() && self.members.is_empty() {
-            s.push_str(&format!("\nbackbone weights: {}", self.weights_label()));
-        }
-        s
-    }
 }
 
 /// The average-voting ensemble of runs (seed §7) as a run of its own (threshold chosen on
@@ -574,6 +506,8 @@ pub(crate) fn set_line(name: &str, m: &SetMetrics, positive: &str) -> String {
         m.threshold.map(|t| format!("  threshold {t:.3}")).unwrap_or_default()
     )
 }
+
+mod show;
 
 #[cfg(test)]
 mod tests;

@@ -46,6 +46,9 @@ pub enum Status {
     Interrupted,
     /// Finished (metrics.json written).
     Done,
+    /// Finished, but on other data or with other backbone weights than the grid's now:
+    /// `sweep run` trains it again.
+    Stale,
 }
 
 impl std::fmt::Display for Status {
@@ -54,6 +57,7 @@ impl std::fmt::Display for Status {
             Status::Pending => "pending",
             Status::Interrupted => "interrupted",
             Status::Done => "done",
+            Status::Stale => "stale",
         })
     }
 }
@@ -263,7 +267,15 @@ impl Grid {
         let d = self.run_dir(index);
         let saved = crate::eval::read_config(&d).ok();
         Ok(match saved {
-            Some(c) if cfg.matches_saved(&c) && d.join("metrics.json").exists() => Status::Done,
+            Some(c) if cfg.matches_saved(&c) && d.join("metrics.json").exists() => {
+                // Where the grid's data cannot be read here (a plan on a login node without
+                // it), what the run was trained on cannot be compared.
+                let now = crate::train::config::Provenance::of_dir(&cfg);
+                match now.map(|n| n.compare(c.provenance.as_ref())) {
+                    Ok(crate::train::config::SameProvenance::Differs(_)) => Status::Stale,
+                    _ => Status::Done,
+                }
+            }
             Some(c) if cfg.matches_saved(&c) && crate::train::has_checkpoint(&d) => {
                 Status::Interrupted
             }

@@ -72,6 +72,16 @@ impl PretrainedSpec {
             weights: None,
         }
     }
+
+    /// The weights a model of this spec loads on this machine: the file it names, else the
+    /// default file when present (`data/weights/<backbone>.safetensors`), else none (random).
+    pub fn weights_source(&self) -> WeightsSource {
+        match &self.weights {
+            Some(w) => WeightsSource::File(w.clone()),
+            None => backbones::find_default_weights(project_root(), self.backbone)
+                .map_or(WeightsSource::Random, WeightsSource::File),
+        }
+    }
 }
 
 /// Where a backbone's weights came from.
@@ -175,16 +185,12 @@ impl PretrainedNet {
     ) -> Result<PretrainedNet> {
         let (kind, cut) = (spec.backbone, spec.cut);
         let mut backbone = Backbone::new(kind, cut, device)?;
-        let path = match &spec.weights {
-            Some(w) => Some(w.clone()),
-            None => backbones::find_default_weights(project_root(), kind),
-        };
-        let weights = match path {
-            Some(w) => {
+        let weights = match spec.weights_source() {
+            WeightsSource::File(w) => {
                 backbone.load_safetensors(&w)?;
                 WeightsSource::File(w)
             }
-            None => {
+            WeightsSource::Random => {
                 notice(&format!(
                     "{}: no ImageNet weights file ({}); using a RANDOMLY initialised, frozen backbone",
                     kind.name(),

@@ -108,6 +108,11 @@ pub struct ExperimentRow {
     pub test_auc_hi: f64,
     #[serde(with = "csv_float")]
     pub seconds: f64,
+    /// What the run was trained on: `sha256:0123456789ab (2676 + 336 pairs)`, `not recorded` for
+    /// runs saved before runs recorded it. The last column, added after the others (tables
+    /// written before it load with it empty).
+    #[serde(default)]
+    pub data: String,
 }
 
 impl Default for ExperimentRow {
@@ -121,6 +126,7 @@ impl Default for ExperimentRow {
             cut: String::new(),
             adapter: String::new(),
             weights: String::new(),
+            data: String::new(),
             augment: String::new(),
             optimizer: String::new(),
             lr: nan,
@@ -180,6 +186,10 @@ impl ExperimentRow {
                 .map(|p| p.adapter.name().to_string())
                 .unwrap_or_default(),
             weights: String::new(),
+            data: cfg
+                .provenance
+                .as_ref()
+                .map_or_else(|| "not recorded".into(), |p| p.data.label()),
             augment: cfg.data.augment.spec(),
             optimizer: cfg.optim.optimizer.name().into(),
             lr: cfg.optim.lr,
@@ -539,13 +549,18 @@ SCRATCH_BM_V6,benign-malignant,scratch,\"\",\"\",-,rot90,rmsprop,0.001,32,10,10,
         assert!(!v6.class_weights);
         t.save().unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
+        // The same header, with the `data` column added at the end (empty for these rows).
         assert_eq!(
-            text.lines().next(),
-            polars_csv.lines().next(),
+            text.lines().next().map(String::from),
+            polars_csv.lines().next().map(|h| format!("{h},data")),
             "same header"
         );
         // Every value as polars wrote it; only the quotes of empty text differ.
-        assert_eq!(text.replace("\"\"", ""), polars_csv.replace("\"\"", ""));
+        let with_data: String = polars_csv.lines().map(|l| format!("{l},\n")).collect();
+        assert_eq!(
+            text.replace("\"\"", ""),
+            with_data.replacen(",\n", ",data\n", 1).replace("\"\"", "")
+        );
         // And what mammo writes reads back to the same file.
         ExperimentTable::open(&p, "t").unwrap().save().unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), text);

@@ -52,12 +52,10 @@ pub(crate) fn write_checkpoint(
         .into_iter()
         .map(|(n, t)| (n, t.contiguous()))
         .collect();
-    let tmp = dir.join(format!(".{CHECKPOINT}.tmp-{}", std::process::id()));
-    Tensor::write_safetensors(&named, &tmp).map_err(|e| Error::bad_file(&tmp, e.to_string()))?;
-    if let Ok(f) = std::fs::File::open(&tmp) {
-        let _ = f.sync_all();
-    }
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    // A failed write (a full disk) leaves the previous checkpoint, which --resume accepts.
+    crate::fsx::write_via_temp(&path, |tmp| {
+        Tensor::write_safetensors(&named, tmp).map_err(|e| Error::bad_file(tmp, e.to_string()))
+    })
 }
 
 pub(crate) fn read_checkpoint(dir: &Path) -> Result<Resume> {

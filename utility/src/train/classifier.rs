@@ -156,7 +156,6 @@ impl Classifier {
     /// Save the trainable weights (safetensors, atomically).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let tmp = path.with_extension("tmp.safetensors");
         // Row-major copies (channels-last weights have NHWC strides in memory).
         let mut named: Vec<(String, Tensor)> = self
             .vs
@@ -165,9 +164,9 @@ impl Classifier {
             .map(|(n, t)| (n, t.detach().contiguous()))
             .collect();
         named.sort_by(|a, b| a.0.cmp(&b.0));
-        Tensor::write_safetensors(&named, &tmp)
-            .map_err(|e| Error::bad_file(&tmp, e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        crate::fsx::write_via_temp(path, |tmp| {
+            Tensor::write_safetensors(&named, tmp).map_err(|e| Error::bad_file(tmp, e.to_string()))
+        })
     }
 
     /// Load weights saved by [`Classifier::save`], naming any missing or mis-shaped tensor.

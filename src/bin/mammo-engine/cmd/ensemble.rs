@@ -41,9 +41,25 @@ pub fn run(a: Args) -> mammo::Result<()> {
         .unwrap_or_else(|| "ensemble".into());
     mammo::eval::write_run(&a.out, &cfg, None, &avg, &m, None)?;
     let members: Vec<String> = a.runs.iter().map(|r| r.display().to_string()).collect();
+    // What each member was trained on (null for runs saved before runs recorded it).
+    let provenance: Vec<serde_json::Value> = loaded
+        .iter()
+        .zip(&members)
+        .map(|(r, m)| serde_json::json!({ "run": m, "provenance": r.config.provenance }))
+        .collect();
+    let fingerprints: std::collections::BTreeSet<String> = loaded
+        .iter()
+        .filter_map(|r| r.config.provenance.as_ref().map(|p| p.data.label()))
+        .collect();
+    if fingerprints.len() > 1 {
+        mammo::display::notice(&format!(
+            "the members were trained on different data ({}): their average mixes them",
+            fingerprints.into_iter().collect::<Vec<_>>().join(" / ")
+        ));
+    }
     write_json(
         &a.out.join("ensemble.json"),
-        &serde_json::json!({ "members": members, "rule": "average of probabilities" }),
+        &serde_json::json!({ "members": members, "rule": "average of probabilities", "provenance": provenance }),
     )?;
     if a.json {
         print_json_text(&mammo::eval::metrics_json(&cfg, &m, None)?);

@@ -29,6 +29,14 @@ pub fn run(a: Args) -> mammo::Result<()> {
         print_json(&s)
     } else {
         println!("{s}");
+        // What runs record as the data they were trained on (config.json's provenance).
+        let t = std::time::Instant::now();
+        let f = mammo::data::fingerprint::DataFingerprint::of(&ds);
+        println!(
+            "fingerprint {} (computed in {:.2} s)",
+            f.label(),
+            t.elapsed().as_secs_f64()
+        );
         Ok(())
     }
 }

@@ -107,6 +107,14 @@ fn plan(grid: PathBuf, json: bool) -> mammo::Result<()> {
         );
     }
     let done = plan.iter().filter(|r| r.status == Status::Done).count();
-    println!("{done} of {} done", plan.len());
+    let stale = plan.iter().filter(|r| r.status == Status::Stale).count();
+    if stale > 0 {
+        println!(
+            "{done} of {} done; {stale} stale (trained on other data or weights: `sweep run` trains them again)",
+            plan.len()
+        );
+    } else {
+        println!("{done} of {} done", plan.len());
+    }
     Ok(())
 }

@@ -144,3 +144,170 @@ fn a_run_shows_itself_as_html_with_metrics_policy_and_curves() {
     });
     assert!(r.to_html().0.contains("<svg"), "the training curves");
 }
+
+mod provenance {
+    use super::*;
+    use crate::models::backbones::{Backbone, BackboneKind, Cut};
+    use crate::train::config::SameProvenance;
+
+    fn synth(dir: &Path, seed: u64) -> Dataset {
+        let cfg = crate::data::synth::SynthConfig {
+            seed,
+            scale: 0.03,
+            ..Default::default()
+        };
+        crate::data::synth::write(dir, &cfg).unwrap();
+        Dataset::load(dir).unwrap()
+    }
+
+    fn scratch(data: &Path) -> TrainConfig {
+        let mut c = TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Smoke);
+        c.name = "P".into();
+        c.data.dir = data.to_path_buf();
+        c.optim.epochs = 1;
+        c.runtime.device = crate::runtime::device::DeviceChoice::Cpu;
+        c
+    }
+
+    fn sha(r: &Run) -> String {
+        r.config.provenance.as_ref().unwrap().data.sha256.clone()
+    }
+
+    #[test]
+    fn a_run_on_other_data_is_retrained_never_reused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, runs) = (tmp.path().join("data"), tmp.path().join("runs"));
+        let ds = synth(&data, 1);
+        let cfg = scratch(&data);
+        let first = train_or_load(&cfg, &ds, &runs).unwrap();
+        // The run records what it was trained on, in config.json.
+        let saved = crate::eval::read_config(&runs.join("P")).unwrap();
+        let p = saved.provenance.clone().unwrap();
+        assert_eq!(p.data, crate::data::fingerprint::DataFingerprint::of(&ds));
+        assert_eq!(
+            (p.weights, p.mammo.as_str()),
+            (None, env!("CARGO_PKG_VERSION"))
+        );
+        assert!(first.data_label().contains(&p.data.short()));
+        // Same data: reused (the model file is not written again).
+        let t0 = std::fs::metadata(runs.join("P/model.safetensors"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let again = train_or_load(&cfg, &ds, &runs).unwrap();
+        assert!(again.model.is_none(), "reused, not trained");
+        assert_eq!(
+            std::fs::metadata(runs.join("P/model.safetensors"))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            t0
+        );
+        // The folder regenerated with another seed: the same configuration is retrained.
+        std::fs::remove_dir_all(&data).unwrap();
+        let ds2 = synth(&data, 2);
+        let now = Provenance::of(&cfg, &ds2).unwrap();
+        match now.compare(saved.provenance.as_ref()) {
+            SameProvenance::Differs(why) => {
+                assert!(
+                    why.contains(&p.data.short()) && why.contains(&now.data.short()),
+                    "{why}"
+                )
+            }
+            o => panic!("{o:?}"),
+        }
+        let retrained = train_or_load(&cfg, &ds2, &runs).unwrap();
+        assert!(retrained.model.is_some(), "trained again");
+        assert_eq!(sha(&retrained), now.data.sha256);
+        assert_ne!(sha(&retrained), sha(&first));
+        // --resume cannot retrain: a run started on the old data is refused, naming both.
+        let mut stale = crate::eval::read_config(&runs.join("P")).unwrap();
+        stale.provenance = saved.provenance.clone();
+        crate::eval::write_config(&runs.join("P"), &stale).unwrap();
+        std::fs::remove_file(runs.join("P/metrics.json")).unwrap();
+        let e = resume(runs.join("P")).unwrap_err().to_string();
+        assert!(
+            e.contains("cannot resume") && e.contains(&p.data.short()),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn runs_saved_before_provenance_are_reused_as_unknown() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, runs) = (tmp.path().join("data"), tmp.path().join("runs"));
+        let ds = synth(&data, 3);
+        let cfg = scratch(&data);
+        train_or_load(&cfg, &ds, &runs).unwrap();
+        // As an old run folder has it: no provenance in config.json.
+        let mut old = crate::eval::read_config(&runs.join("P")).unwrap();
+        old.provenance = None;
+        crate::eval::write_config(&runs.join("P"), &old).unwrap();
+        let text = std::fs::read_to_string(runs.join("P/config.json")).unwrap();
+        assert!(!text.contains("provenance"), "{text}");
+        let now = Provenance::of(&cfg, &ds).unwrap();
+        assert_eq!(now.compare(None), SameProvenance::Unknown);
+        let r = train_or_load(&cfg, &ds, &runs).unwrap();
+        assert!(r.model.is_none(), "reused");
+        assert!(
+            r.data_label().contains("not recorded"),
+            "{}",
+            r.data_label()
+        );
+        assert_eq!(r.row().data, "not recorded");
+    }
+
+    #[test]
+    fn a_replaced_weights_file_retrains_a_pretrained_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, runs) = (tmp.path().join("data"), tmp.path().join("runs"));
+        let ds = synth(&data, 4);
+        // Two different VGG16 weights files (random, seeded), torchvision names.
+        let write_weights = |seed: i64, path: &Path| {
+            tch::manual_seed(seed);
+            let b = Backbone::new(BackboneKind::Vgg16, Cut::Top, tch::Device::Cpu).unwrap();
+            let named: Vec<(String, tch::Tensor)> = b
+                .var_store()
+                .variables()
+                .into_iter()
+                .map(|(n, t)| (n, t.contiguous()))
+                .collect();
+            tch::Tensor::write_safetensors(&named, path).unwrap();
+        };
+        let w = tmp.path().join("vgg16.safetensors");
+        write_weights(1, &w);
+        let mut cfg = TrainConfig::new(Task::MassCalc, ModelKind::Vgg16, Profile::Smoke);
+        cfg.name = "V".into();
+        cfg.data.dir = data.clone();
+        cfg.optim.epochs = 1;
+        cfg.set("weights", w.to_str().unwrap()).unwrap();
+        let first = train_or_load(&cfg, &ds, &runs).unwrap();
+        let w1 = first
+            .config
+            .provenance
+            .as_ref()
+            .unwrap()
+            .weights
+            .clone()
+            .unwrap();
+        assert!(
+            train_or_load(&cfg, &ds, &runs).unwrap().model.is_none(),
+            "reused"
+        );
+        // Another file at the same path: trained again, recording the new hash.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_weights(2, &w);
+        let second = train_or_load(&cfg, &ds, &runs).unwrap();
+        assert!(second.model.is_some(), "trained again");
+        let w2 = second
+            .config
+            .provenance
+            .as_ref()
+            .unwrap()
+            .weights
+            .clone()
+            .unwrap();
+        assert_ne!(w1, w2);
+        assert_eq!(second.weights(), Some(w2));
+    }
+}

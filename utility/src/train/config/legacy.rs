@@ -42,6 +42,7 @@ impl TryFrom<AnyFormat> for TrainConfig {
                 model: g.model,
                 optim: g.optim,
                 runtime: g.runtime,
+                provenance: g.provenance,
             }),
             AnyFormat::Flat(f) => f.into_grouped(),
         }
@@ -57,6 +58,8 @@ pub(super) struct Grouped {
     model: ModelConfig,
     optim: OptimConfig,
     runtime: RuntimeConfig,
+    #[serde(default)]
+    provenance: Option<Provenance>,
 }
 
 /// mammo 0.1's flat `config.json`, with the defaults its later fields had for files written
@@ -156,6 +159,7 @@ impl Flat {
                 precision: self.precision,
                 micro_batch: self.micro_batch,
             },
+            provenance: None,
         })
     }
 }

@@ -7,10 +7,12 @@
 //! grids) into it: [`TrainConfig::set`] and [`TrainConfig::from_settings`] (`settings.rs`).
 //! `config.json` files written before the groups existed (one flat list of fields) still load
 //! (`legacy.rs`), so their runs are found and reused.
+use crate::data::dataset::Dataset;
+use crate::data::fingerprint::DataFingerprint;
 use crate::data::tasks::{Balance, Task};
 use crate::error::Result;
 pub use crate::models::backbones::{BackboneKind, Cut};
-pub use crate::models::pretrained::{Adapter, PretrainedSpec};
+pub use crate::models::pretrained::{Adapter, PretrainedSpec, WeightsRecord};
 pub use crate::runtime::device::DeviceChoice;
 use crate::runtime::precision::Precision;
 use crate::runtime::profile::Profile;
@@ -33,6 +35,92 @@ pub struct TrainConfig {
     pub model: ModelConfig,
     pub optim: OptimConfig,
     pub runtime: RuntimeConfig,
+    /// What the run was trained on and by what (data fingerprint, backbone weights, mammo
+    /// version), filled in when a run starts ([`Provenance::of`]); `None` in a configuration
+    /// being asked for, and in runs saved before runs recorded it. Not part of what makes two
+    /// configurations the same ([`TrainConfig::matches_saved`]); compared on its own
+    /// ([`Provenance::compare`]) before a saved run is reused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// What a run was trained on and by what, as its `config.json` records it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Provenance {
+    /// The dataset's content fingerprint and pair counts.
+    pub data: DataFingerprint,
+    /// The backbone weights of a pretrained model (file, size and SHA-256, or random
+    /// initialisation); `None` for the scratch and Siamese models.
+    pub weights: Option<WeightsRecord>,
+    /// The mammo version that trained the run.
+    pub mammo: String,
+}
+
+/// Whether a saved run was trained on what a configuration would train on now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SameProvenance {
+    Same,
+    /// The run was saved before runs recorded their data: which data it saw is unknown.
+    Unknown,
+    /// Other data or other weights; the text says which, with both fingerprints.
+    Differs(String),
+}
+
+impl Provenance {
+    /// What a run of `cfg` on `ds` is trained on, on this machine now: the dataset's
+    /// fingerprint (one SHA-256 pass over it), the weights file a pretrained model would load
+    /// (hashed once per process), and this mammo's version.
+    pub fn of(cfg: &TrainConfig, ds: &Dataset) -> Result<Provenance> {
+        Self::with_data(cfg, DataFingerprint::of(ds))
+    }
+
+    fn with_data(cfg: &TrainConfig, data: DataFingerprint) -> Result<Provenance> {
+        Ok(Provenance {
+            data,
+            weights: cfg
+                .model
+                .pretrained()
+                .map(|p| WeightsRecord::of(&p.weights_source()))
+                .transpose()?,
+            mammo: env!("CARGO_PKG_VERSION").to_string(),
+        })
+    }
+
+    /// [`Provenance::of`] for the dataset in the configuration's data folder, without keeping
+    /// it: its fingerprint is computed once per process per state of the folder
+    /// ([`DataFingerprint::of_dir`]).
+    pub fn of_dir(cfg: &TrainConfig) -> Result<Provenance> {
+        Self::with_data(cfg, DataFingerprint::of_dir(&cfg.data.dir)?)
+    }
+
+    /// This (now) against what a saved run recorded: the data and the weights must be the same;
+    /// the mammo version may differ.
+    pub fn compare(&self, saved: Option<&Provenance>) -> SameProvenance {
+        let Some(saved) = saved else {
+            return SameProvenance::Unknown;
+        };
+        let mut why = Vec::new();
+        if saved.data.sha256 != self.data.sha256 {
+            why.push(format!(
+                "it was trained on other data ({} then, {} now)",
+                saved.data.label(),
+                self.data.label()
+            ));
+        }
+        if saved.weights != self.weights {
+            let label = |w: &Option<WeightsRecord>| w.as_ref().map_or("none".into(), |w| w.label());
+            why.push(format!(
+                "it was trained with other backbone weights ({} then, {} now)",
+                label(&saved.weights),
+                label(&self.weights)
+            ));
+        }
+        if why.is_empty() {
+            SameProvenance::Same
+        } else {
+            SameProvenance::Differs(why.join("; "))
+        }
+    }
 }
 
 /// The data: which files, which task, how they are split, balanced, preprocessed and augmented.
@@ -210,6 +298,7 @@ impl TrainConfig {
                 precision: None,
                 micro_batch: None,
             },
+            provenance: None,
         }
     }
 
@@ -358,12 +447,18 @@ impl TrainConfig {
     /// equal, except that an `auto` precision here accepts whatever precision the run resolved
     /// it to, on whichever machine it ran (a sweep is planned on one machine and run on others;
     /// a notebook reuses runs trained elsewhere).
+    ///
+    /// What the run was trained on (its [`Provenance`]) is not compared here: see
+    /// [`Provenance::compare`].
     pub fn matches_saved(&self, saved: &TrainConfig) -> bool {
         let mut c = self.clone();
         if c.runtime.precision.is_none() {
             c.runtime.precision = saved.runtime.precision;
         }
-        &c == saved
+        c.provenance = None;
+        let mut s = saved.clone();
+        s.provenance = None;
+        c == s
     }
 
     /// The epochs a profile trains a model for when nothing else is said.

@@ -200,6 +200,9 @@ impl TrainConfig {
         let v = serde_json::to_value(self).ok()?;
         let mut out = serde_json::Map::new();
         for (k, v) in v.as_object()? {
+            if k == "provenance" {
+                continue;
+            }
             match v.as_object() {
                 Some(group) => {
                     for (sk, sv) in group {
