@@ -48,9 +48,13 @@ pub fn env_cell() -> Env {
     let env = Env::from_env();
     tch::manual_seed(env.seed as i64);
     println!("{env}");
-    // What this notebook's runs are trained on, for the report index.
+    // The default dataset of this notebook's runs (MAMMO_DATA), for the report index; a
+    // notebook on other data (06's MIAS pairs) says so itself.
     match crate::data::fingerprint::DataFingerprint::of_dir(&env.data) {
-        Ok(f) => key("data", format!("{} {}", env.data.display(), f.label())),
+        Ok(f) => key(
+            "MAMMO_DATA",
+            format!("{} {}", env.data.display(), f.label()),
+        ),
         Err(e) => println!("data fingerprint: not available ({e})"),
     }
     env

@@ -139,15 +139,43 @@ pub fn resume_with_progress(
     }
     cfg.validate()?;
     let ds = Dataset::load(&cfg.data.dir)?;
-    if let SameProvenance::Differs(why) =
-        Provenance::of(&cfg, &ds)?.compare(cfg.provenance.as_ref())
-    {
-        return Err(Error::bad_file(
-            dir,
-            format!("cannot resume this run: {why}; train it again (--force) instead"),
-        ));
-    }
+    require_same_provenance(
+        &cfg,
+        &ds,
+        dir,
+        "cannot resume this run",
+        "train it again (--force) instead",
+    )?;
     resume_with(&cfg, &ds, dir, progress)
+}
+
+/// For a command that continues or rewrites a saved run and cannot train it again (`--resume`,
+/// `evaluate --data`): an error naming `path` when `ds` (or the backbone weights this machine
+/// would load) is not what the run of `cfg` was trained on ("`refused`: why, both fingerprints;
+/// `instead`"); a notice when the run was saved before runs recorded it.
+pub fn require_same_provenance(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    path: &Path,
+    refused: &str,
+    instead: &str,
+) -> Result<()> {
+    match Provenance::of(cfg, ds)?.compare(cfg.provenance.as_ref()) {
+        SameProvenance::Same => Ok(()),
+        SameProvenance::Unknown => {
+            crate::display::notice(&format!(
+                "run {} was saved before runs recorded their data: whether {} is its data is \
+                 unknown",
+                cfg.name,
+                ds.dir.display()
+            ));
+            Ok(())
+        }
+        SameProvenance::Differs(why) => Err(Error::bad_file(
+            path,
+            format!("{refused}: {why}; {instead}"),
+        )),
+    }
 }
 
 fn resume_with(
@@ -264,7 +292,9 @@ pub fn train_or_load_with_progress(
                     }
                     SameProvenance::Unknown => {
                         crate::display::notice(&format!(
-                            "reusing the saved run {}, saved before runs recorded their data:                              which data it was trained on is unknown (delete the folder to                              train it again on {})",
+                            "reusing the saved run {}, saved before runs recorded their data: \
+                             which data it was trained on is unknown (delete the folder to \
+                             train it again on {})",
                             d.display(),
                             now.data.label()
                         ));

@@ -29,24 +29,13 @@ pub fn run(a: Args) -> mammo::Result<()> {
             let ds = Dataset::load(d)?;
             // Predicting again rewrites the run's own predictions and metrics: only on the data
             // it was trained on (its validation split is cut from that data's training set).
-            let now = mammo::train::config::Provenance::of(&run.config, &ds)?;
-            match now.compare(run.config.provenance.as_ref()) {
-                mammo::train::config::SameProvenance::Differs(why) => {
-                    return Err(mammo::Error::bad_file(
-                        d,
-                        format!(
-                            "not the data of run {}: {why}; evaluate a run on the data it was trained on",
-                            a.run.display()
-                        ),
-                    ))
-                }
-                mammo::train::config::SameProvenance::Unknown => mammo::display::notice(&format!(
-                    "run {} was saved before runs recorded their data: whether {} is its data is unknown",
-                    a.run.display(),
-                    d.display()
-                )),
-                mammo::train::config::SameProvenance::Same => {}
-            }
+            mammo::experiment::run::require_same_provenance(
+                &run.config,
+                &ds,
+                d,
+                &format!("not the data of run {}", a.run.display()),
+                "evaluate a run on the data it was trained on",
+            )?;
             let data = mammo::train::prepare(&run.config, &ds)?;
             run.load_model()?;
             let model = run

@@ -169,6 +169,16 @@ mod provenance {
         c
     }
 
+    fn recorded_weights(r: &Run) -> WeightsRecord {
+        r.config
+            .provenance
+            .as_ref()
+            .unwrap()
+            .weights
+            .clone()
+            .unwrap()
+    }
+
     fn sha(r: &Run) -> String {
         r.config.provenance.as_ref().unwrap().data.sha256.clone()
     }
@@ -190,19 +200,16 @@ mod provenance {
         );
         assert!(first.data_label().contains(&p.data.short()));
         // Same data: reused (the model file is not written again).
-        let t0 = std::fs::metadata(runs.join("P/model.safetensors"))
-            .unwrap()
-            .modified()
-            .unwrap();
-        let again = train_or_load(&cfg, &ds, &runs).unwrap();
-        assert!(again.model.is_none(), "reused, not trained");
-        assert_eq!(
+        let modified = || {
             std::fs::metadata(runs.join("P/model.safetensors"))
                 .unwrap()
                 .modified()
-                .unwrap(),
-            t0
-        );
+                .unwrap()
+        };
+        let t0 = modified();
+        let again = train_or_load(&cfg, &ds, &runs).unwrap();
+        assert!(again.model.is_none(), "reused, not trained");
+        assert_eq!(modified(), t0);
         // The folder regenerated with another seed: the same configuration is retrained.
         std::fs::remove_dir_all(&data).unwrap();
         let ds2 = synth(&data, 2);
@@ -282,14 +289,7 @@ mod provenance {
         cfg.optim.epochs = 1;
         cfg.set("weights", w.to_str().unwrap()).unwrap();
         let first = train_or_load(&cfg, &ds, &runs).unwrap();
-        let w1 = first
-            .config
-            .provenance
-            .as_ref()
-            .unwrap()
-            .weights
-            .clone()
-            .unwrap();
+        let w1 = recorded_weights(&first);
         assert!(
             train_or_load(&cfg, &ds, &runs).unwrap().model.is_none(),
             "reused"
@@ -299,14 +299,7 @@ mod provenance {
         write_weights(2, &w);
         let second = train_or_load(&cfg, &ds, &runs).unwrap();
         assert!(second.model.is_some(), "trained again");
-        let w2 = second
-            .config
-            .provenance
-            .as_ref()
-            .unwrap()
-            .weights
-            .clone()
-            .unwrap();
+        let w2 = recorded_weights(&second);
         assert_ne!(w1, w2);
         assert_eq!(second.weights(), Some(w2));
     }

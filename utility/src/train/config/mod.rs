@@ -107,7 +107,13 @@ impl Provenance {
                 self.data.label()
             ));
         }
-        if saved.weights != self.weights {
+        // Weights compare by content: the same file found at another path is the same weights.
+        let content = |w: &Option<WeightsRecord>| match w {
+            Some(WeightsRecord::File { sha256, .. }) => Some(sha256.clone()),
+            Some(WeightsRecord::Random) => Some("random".to_string()),
+            None => None,
+        };
+        if content(&saved.weights) != content(&self.weights) {
             let label = |w: &Option<WeightsRecord>| w.as_ref().map_or("none".into(), |w| w.label());
             why.push(format!(
                 "it was trained with other backbone weights ({} then, {} now)",
@@ -300,16 +306,6 @@ impl TrainConfig {
             },
             provenance: None,
         }
-    }
-
-    /// The task (shorthand for `data.task`).
-    pub fn task(&self) -> Task {
-        self.data.task
-    }
-
-    /// Which model (shorthand for `model.kind()`).
-    pub fn model_kind(&self) -> ModelKind {
-        self.model.kind()
     }
 
     /// Check every value; the error names the field and says what is allowed.

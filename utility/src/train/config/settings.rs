@@ -64,65 +64,23 @@ impl TrainConfig {
             }
         };
         let none = |v: &str| v.is_empty() || v.eq_ignore_ascii_case("none");
-        let model_name = self.model.name();
-        let only_pretrained = |what: &str| {
-            Error::invalid(
-                what,
-                format!(
-                    "'{v}': {what} applies to the pretrained models (vgg16, inception-v3), \
-                     not {model_name}"
-                ),
-            )
-        };
+        if Self::PRETRAINED_KEYS.contains(&key_n.as_str()) {
+            let model_name = self.model.name();
+            let p = self.model.pretrained_mut().ok_or_else(|| {
+                Error::invalid(
+                    &key_n,
+                    format!(
+                        "'{v}': {key_n} applies to the pretrained models (vgg16, inception-v3), \
+                         not {model_name}"
+                    ),
+                )
+            })?;
+            return set_pretrained(p, &key_n, v);
+        }
         let (d, o, r) = (&mut self.data, &mut self.optim, &mut self.runtime);
         match key_n.as_str() {
             "name" => self.name = v.to_string(),
             "data" => d.dir = PathBuf::from(v),
-            "cut" => {
-                let p = self
-                    .model
-                    .pretrained_mut()
-                    .ok_or_else(|| only_pretrained("cut"))?;
-                p.cut = p.backbone.parse_cut(v)?
-            }
-            "adapter" => {
-                let p = self
-                    .model
-                    .pretrained_mut()
-                    .ok_or_else(|| only_pretrained("adapter"))?;
-                p.adapter = Adapter::parse(v)?
-            }
-            "head" => {
-                let p = self
-                    .model
-                    .pretrained_mut()
-                    .ok_or_else(|| only_pretrained("head"))?;
-                p.head = if none(v) {
-                    Vec::new()
-                } else {
-                    v.split(',')
-                        .map(|x| {
-                            x.trim().parse::<i64>().map_err(|_| {
-                                Error::invalid(
-                                    "head",
-                                    format!("'{v}': expected numbers like 512,256"),
-                                )
-                            })
-                        })
-                        .collect::<Result<Vec<i64>>>()?
-                }
-            }
-            "weights" => {
-                let p = self
-                    .model
-                    .pretrained_mut()
-                    .ok_or_else(|| only_pretrained("weights"))?;
-                p.weights = if none(v) {
-                    None
-                } else {
-                    Some(PathBuf::from(v))
-                }
-            }
             "dropout" => {
                 let rate = if none(v) { None } else { Some(num("dropout")?) };
                 self.model.set_dropout(rate)
@@ -252,4 +210,29 @@ impl TrainConfig {
         c.validate()?;
         Ok(c)
     }
+}
+
+/// A setting of [`TrainConfig::PRETRAINED_KEYS`] on a pretrained model's spec.
+fn set_pretrained(p: &mut PretrainedSpec, key: &str, v: &str) -> Result<()> {
+    let none = v.is_empty() || v.eq_ignore_ascii_case("none");
+    match key {
+        "cut" => p.cut = p.backbone.parse_cut(v)?,
+        "adapter" => p.adapter = Adapter::parse(v)?,
+        "head" if none => p.head = Vec::new(),
+        "head" => {
+            p.head = v
+                .split(',')
+                .map(|x| {
+                    x.trim().parse::<i64>().map_err(|_| {
+                        Error::invalid("head", format!("'{v}': expected numbers like 512,256"))
+                    })
+                })
+                .collect::<Result<Vec<i64>>>()?
+        }
+        "weights" => p.weights = (!none).then(|| PathBuf::from(v)),
+        _ => {
+            return crate::error::invalid("setting", format!("'{key}' is not a pretrained setting"))
+        }
+    }
+    Ok(())
 }

@@ -402,3 +402,59 @@ fn settings_reach_their_groups_and_model_settings_need_the_model() {
         .to_string()
         .contains("gpu"));
 }
+
+#[test]
+fn provenance_compares_data_and_weights_by_content() {
+    use crate::data::fingerprint::DataFingerprint;
+    let data = |h: &str| DataFingerprint {
+        sha256: h.repeat(64),
+        train_pairs: 10,
+        test_pairs: 2,
+    };
+    let file = |path: &str, h: &str| {
+        Some(WeightsRecord::File {
+            path: path.into(),
+            bytes: 1,
+            sha256: h.repeat(64),
+        })
+    };
+    let p = |d: &str, w| Provenance {
+        data: data(d),
+        weights: w,
+        mammo: "0.1.0".into(),
+    };
+    let now = p("a", file("/x/vgg16.safetensors", "1"));
+    assert_eq!(now.compare(None), SameProvenance::Unknown);
+    // The same weights found at another path, by another mammo: the same run.
+    let mut moved = p("a", file("/y/vgg16.safetensors", "1"));
+    moved.mammo = "0.0.9".into();
+    assert_eq!(now.compare(Some(&moved)), SameProvenance::Same);
+    // Other data, other weights content, random weights: each says which, with both prints.
+    for (saved, want) in [
+        (
+            p("b", file("/x/vgg16.safetensors", "1")),
+            ["other data", "sha256:bbbbbbbbbbbb", "sha256:aaaaaaaaaaaa"],
+        ),
+        (
+            p("a", file("/x/vgg16.safetensors", "2")),
+            [
+                "other backbone weights",
+                "sha256:222222222222",
+                "sha256:111111111111",
+            ],
+        ),
+        (
+            p("a", Some(WeightsRecord::Random)),
+            ["other backbone weights", "random", "sha256:111111111111"],
+        ),
+    ] {
+        match now.compare(Some(&saved)) {
+            SameProvenance::Differs(why) => {
+                for w in want {
+                    assert!(why.contains(w), "{w} in {why}");
+                }
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+}
