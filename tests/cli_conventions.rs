@@ -254,3 +254,31 @@ fn bad_input_exits_2_and_a_failure_while_running_exits_1() {
         common::stderr(&o)
     );
 }
+
+/// `mammo inspect ... | head`: when the reader of stdout goes away, mammo ends as Unix tools do
+/// (killed by SIGPIPE), not with a panic message and exit code 101.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_mammo_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    common::small_synth(&data, 0.02, 3);
+    let mut child = common::mammo()
+        .args(["inspect", "--data"])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before mammo writes a line
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success() || out.status.signal() == Some(libc_sigpipe()), "{:?}", out.status);
+}
+
+#[cfg(unix)]
+fn libc_sigpipe() -> i32 {
+    13 // SIGPIPE on Linux and macOS
+}

@@ -224,3 +224,12 @@ mod tests {
         assert!(TaskArg::from_str("mass", true).is_err());
     }
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResizeArg {
+    /// Nearest neighbour at pixel centres (the course's patches: blocky when enlarged).
+    Nearest,
+    /// Area averaging (anti-aliased when shrinking).
+    Area,
+}
+setting!(ResizeArg { Nearest => "nearest", Area => "area" });

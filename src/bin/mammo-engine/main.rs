@@ -54,6 +54,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: cmd::sweep::Cmd,
     },
+    /// Import a dataset users have (CBIS-DDSM's DICOMs) into the course format (docs/IMPORT.md).
+    Import {
+        #[command(subcommand)]
+        cmd: cmd::import::Cmd,
+    },
     /// Average-voting ensemble of runs (seed §7): writes predictions.csv and metrics.json.
     Ensemble(cmd::ensemble::Args),
 }
@@ -72,6 +77,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
         Cmd::Bench(a) => cmd::bench::run(a),
         Cmd::Sweep { cmd } => cmd::sweep::run(cmd),
         Cmd::Ensemble(a) => cmd::ensemble::run(a),
+        Cmd::Import { cmd } => cmd::import::run(cmd),
     }
 }
 
@@ -85,6 +91,13 @@ fn exit_code(e: &mammo::Error) -> u8 {
 }
 
 fn main() -> ExitCode {
+    // Unix convention: `mammo inspect ... | head` ends quietly when the reader goes away,
+    // instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Before any large allocation: tensor buffers are reused rather than mapped and unmapped
     // at every step (mammo::runtime::device::allocator).
     mammo::runtime::device::allocator();

@@ -5,6 +5,7 @@ pub mod ensemble;
 pub mod evaluate;
 pub mod explain;
 pub mod features;
+pub mod import;
 pub mod inspect;
 pub mod preprocess;
 pub mod summary;
