@@ -59,6 +59,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: cmd::import::Cmd,
     },
+    /// ImageNet weights of the frozen backbones from torchvision's own files (docs/WEIGHTS.md).
+    Weights {
+        #[command(subcommand)]
+        cmd: cmd::weights::Cmd,
+    },
     /// Average-voting ensemble of runs (seed §7): writes predictions.csv and metrics.json.
     Ensemble(cmd::ensemble::Args),
 }
@@ -78,6 +83,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
         Cmd::Sweep { cmd } => cmd::sweep::run(cmd),
         Cmd::Ensemble(a) => cmd::ensemble::run(a),
         Cmd::Import { cmd } => cmd::import::run(cmd),
+        Cmd::Weights { cmd } => cmd::weights::run(cmd),
     }
 }
 

@@ -167,10 +167,11 @@ pub fn weights_notice(root: &Path) {
         if backbones::find_default_weights(root, kind).is_none() {
             notice(&format!(
                 "{} ImageNet weights not found at {}: the backbone runs with RANDOM weights (frozen random features), \
-                 so its results say nothing about transfer learning. Run scripts/export_torchvision_weights.py once on a \
-                 machine with internet to create the file.",
+                 so its results say nothing about transfer learning. Put torchvision's {} in the torch hub cache \
+                 (~/.cache/torch/hub/checkpoints) or run `mammo weights import FILE` (docs/WEIGHTS.md).",
                 kind.name(),
-                backbones::default_weights_path(root, kind).display()
+                backbones::default_weights_path(root, kind).display(),
+                backbones::torchvision::torchvision_file_name(kind)
             ));
         }
     }

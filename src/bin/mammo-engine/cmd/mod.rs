@@ -12,3 +12,4 @@ pub mod summary;
 pub mod sweep;
 pub mod synth;
 pub mod train;
+pub mod weights;

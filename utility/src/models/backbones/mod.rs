@@ -10,8 +10,9 @@
 //!
 //! Both own their [`nn::VarStore`], frozen (no gradient for any variable), so
 //! `vs.variables()` names match torchvision's `state_dict()` keys, less `num_batches_tracked`.
-//! Weights come from a safetensors file written by `scripts/export_torchvision_weights.py`
-//! ([`load_safetensors`], default files found by [`find_default_weights`]); without one the
+//! Weights come from a safetensors file converted from torchvision's checkpoint ([`torchvision`]:
+//! `mammo weights import`, or found in the torch hub cache by [`find_default_weights`]) or written
+//! by `scripts/export_torchvision_weights.py` ([`load_safetensors`]); without one the
 //! variables keep a random initialisation, which callers must report loudly.
 //!
 //! Where to cut ([`Cut`]) and the feature shape for a 150x150 patch:
@@ -392,6 +393,7 @@ fn check_input(kind: BackboneKind, cut: Cut, x: &Tensor) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Layers
 mod inception;
+pub mod torchvision;
 mod vgg;
 mod weights;
 

@@ -49,8 +49,8 @@ pub(crate) fn load_into(vs: &mut nn::VarStore, path: &Path, model: &str) -> Resu
         return Err(Error::bad_file(
             path,
             format!(
-                "weights file not found (make it with scripts/export_torchvision_weights.py, \
-                 see {WEIGHTS_DIR}/)"
+                "weights file not found (convert torchvision's file with `mammo weights import FILE`, \
+                 see docs/WEIGHTS.md and {WEIGHTS_DIR}/)"
             ),
         ));
     }
@@ -157,9 +157,37 @@ pub fn default_weights_path(root: impl AsRef<Path>, kind: BackboneKind) -> PathB
 
 /// The default weights file of `kind` under the project `root` if it is present; `None` means
 /// the caller has only random weights and must say so loudly.
+///
+/// When the file is missing but torchvision's checkpoint of `kind` is in a torch hub cache
+/// folder ([`super::torchvision::torch_hub_dirs`]; `MAMMO_TORCH_HUB=DIR` looks only in `DIR`,
+/// `MAMMO_TORCH_HUB=off` nowhere), it is converted into the default file first, once, with a
+/// notice; a conversion that fails is a notice too, and the backbone stays random.
 pub fn find_default_weights(root: impl AsRef<Path>, kind: BackboneKind) -> Option<PathBuf> {
+    let root = root.as_ref();
     let p = default_weights_path(root, kind);
-    p.is_file().then_some(p)
+    if p.is_file() {
+        return Some(p);
+    }
+    let src = super::torchvision::find_in_torch_hub(kind)?;
+    match super::torchvision::import_torchvision(&src, Some(kind), root, None) {
+        Ok(w) => {
+            crate::display::notice(&format!(
+                "{}: converted torchvision's ImageNet weights from the torch hub cache ({}) into {} (once)",
+                kind.name(),
+                src.display(),
+                w.out.display()
+            ));
+            Some(w.out)
+        }
+        Err(e) => {
+            crate::display::notice(&format!(
+                "{}: found {} in the torch hub cache but could not convert it: {e}",
+                kind.name(),
+                src.display()
+            ));
+            None
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
