@@ -275,7 +275,11 @@ fn a_closed_stdout_ends_mammo_quietly() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
-    assert!(out.status.success() || out.status.signal() == Some(libc_sigpipe()), "{:?}", out.status);
+    assert!(
+        out.status.success() || out.status.signal() == Some(libc_sigpipe()),
+        "{:?}",
+        out.status
+    );
 }
 
 #[cfg(unix)]
