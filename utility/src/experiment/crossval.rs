@@ -90,6 +90,7 @@ pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<Cross
                 .optim
                 .class_weights
                 .then(|| crate::data::tasks::class_weights(&inner_train, n_classes)),
+            held_out: None,
         };
         crate::display::status(&format!("fold {}/{k}", fi + 1));
         let trained = train::fit(cfg, data, None, None)?;

@@ -14,7 +14,7 @@ mod policies;
 
 pub use checkpoint::CHECKPOINT;
 pub use classifier::Classifier;
-pub use data::{prepare, RunData};
+pub use data::{hold_out_test, prepare, HeldOut, RunData, HOLDOUT_SEED};
 pub use fit::{fit, has_checkpoint, resume, run_dir, train_batch, Trained};
 pub use history::{EpochStats, History};
 pub use objective::{auc_or_nan, f2_at_half, predicted_labels, prob_accuracy, prob_loss};

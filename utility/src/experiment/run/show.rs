@@ -119,8 +119,27 @@ impl Run {
         }
         if self.members.is_empty() {
             s.push_str(&format!("\ndata: {}", self.data_label()));
+            if let Some(h) = self.held_out() {
+                s.push_str(&format!("\ntest: {}", h.describe()));
+            }
         }
         s
+    }
+
+    /// The test set held out of the training file, when the run's dataset has no test set
+    /// (recorded by its data fingerprint: no test pairs), as [`crate::train::prepare`]
+    /// held it out.
+    pub fn held_out(&self) -> Option<crate::train::HeldOut> {
+        let p = self.config.provenance.as_ref()?;
+        if p.data.test_pairs > 0 || self.metrics.test.is_none() {
+            return None;
+        }
+        let fraction = self.config.data.test_holdout;
+        Some(crate::train::HeldOut {
+            fraction,
+            pairs: (fraction * p.data.train_pairs as f64).ceil() as usize,
+            of_pairs: p.data.train_pairs,
+        })
     }
 
     /// What the run was trained on: its data folder and fingerprint (`data/synthetic

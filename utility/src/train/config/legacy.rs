@@ -138,6 +138,7 @@ impl Flat {
                 preprocess: self.preprocess,
                 augment: self.augment,
                 pair_same_transform: self.pair_same_transform,
+                test_holdout: super::DEFAULT_TEST_HOLDOUT,
             },
             model,
             optim: OptimConfig {

@@ -142,6 +142,19 @@ pub struct DataConfig {
     pub augment: Augment,
     /// Pairs: the same random transform for both patches (else independent ones).
     pub pair_same_transform: bool,
+    /// For a dataset without a test set (the MIAS pairs, an import without test rows): the share
+    /// of its pairs held out as the test set, stratified by label, with the same pairs for every
+    /// task, model and seed ([`crate::train::hold_out_test`]). Ignored when there is a
+    /// test set.
+    #[serde(default = "default_test_holdout")]
+    pub test_holdout: f64,
+}
+
+/// [`DataConfig::test_holdout`]'s default: a fifth of the pairs.
+pub const DEFAULT_TEST_HOLDOUT: f64 = 0.2;
+
+fn default_test_holdout() -> f64 {
+    DEFAULT_TEST_HOLDOUT
 }
 
 /// The network.
@@ -283,6 +296,7 @@ impl TrainConfig {
                 preprocess: Preprocess::default(),
                 augment: Augment::default(),
                 pair_same_transform: false,
+                test_holdout: DEFAULT_TEST_HOLDOUT,
             },
             model: ModelConfig::new(model),
             optim: OptimConfig {
@@ -341,6 +355,12 @@ impl TrainConfig {
             if !(0.0..1.0).contains(&p) {
                 return crate::error::invalid("dropout", format!("{p} must be in [0, 1)"));
             }
+        }
+        if !(d.test_holdout > 0.0 && d.test_holdout < 1.0) {
+            return crate::error::invalid(
+                "test hold-out",
+                format!("{} must be in (0, 1)", d.test_holdout),
+            );
         }
         if !(d.val_fraction > 0.0 && d.val_fraction < 1.0) {
             return crate::error::invalid(

@@ -28,6 +28,7 @@ impl TrainConfig {
         "seed",
         "device",
         "val_fraction",
+        "test_holdout",
         "patience",
         "monitor",
         "threshold",
@@ -117,6 +118,7 @@ impl TrainConfig {
             }
             "device" => r.device = DeviceChoice::parse(v)?,
             "val_fraction" => d.val_fraction = num("validation fraction")?,
+            "test_holdout" => d.test_holdout = num("test hold-out")?,
             "patience" => {
                 o.early_stopping = if none(v) {
                     None
