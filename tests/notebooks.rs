@@ -76,10 +76,15 @@ fn outputs(nb: &Value) -> Vec<&Value> {
 
 /// Execute one notebook; return the executed notebook's JSON.
 fn execute(name: &'static str) -> Value {
-    let data = smoke_data();
+    execute_on(name, &smoke_data(), "")
+}
+
+/// Execute one notebook on `data`, into build/test-executed{tag}, test-reports{tag} and
+/// test-runs{tag}.
+fn execute_on(name: &'static str, data: &std::path::Path, tag: &str) -> Value {
     let _lane = Lane::take(name);
-    let exec = build().join("test-executed");
-    let reports = build().join("test-reports");
+    let exec = build().join(format!("test-executed{tag}"));
+    let reports = build().join(format!("test-reports{tag}"));
     let out = Command::new("bash")
         .arg(common::root().join("scripts/run-notebooks.sh"))
         .args(["--exec-dir"])
@@ -88,8 +93,8 @@ fn execute(name: &'static str) -> Value {
         .arg(&reports)
         .arg(name)
         .env("MAMMO_PROFILE", "smoke")
-        .env("MAMMO_DATA", &data)
-        .env("MAMMO_RUNS", build().join("test-runs"))
+        .env("MAMMO_DATA", data)
+        .env("MAMMO_RUNS", build().join(format!("test-runs{tag}")))
         .env("MAMMO_ROOT", common::root())
         .output()
         .expect("run scripts/run-notebooks.sh (did `make setup` run?)");
@@ -435,4 +440,16 @@ fn notebook_06_real_mias() {
         "every MIAS pair predicted once: {text}"
     );
     assert!(figures(&nb) >= 2);
+}
+
+/// A task notebook on a dataset without a test set (the 81 MIAS pairs): it runs to its end, its
+/// runs are tested on pairs held out of the training file, and it says so.
+#[test]
+fn notebook_02_scratch_on_a_dataset_without_a_test_set() {
+    let nb = execute_on("02_scratch", &common::root().join("data/mias"), "-mias");
+    let text = text_of(&nb);
+    assert!(
+        text.contains("the dataset has no test set: 17 of its 81 pairs held out as the test set"),
+        "the held-out test set is not announced: {text}"
+    );
 }

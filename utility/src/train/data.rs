@@ -106,7 +106,14 @@ pub fn prepare(cfg: &TrainConfig, ds: &Dataset) -> Result<RunData> {
             });
             held_test = Some(test);
             if let Some(h) = &held_out {
-                crate::display::notice(&format!("{}: {}", cfg.name, h.describe()));
+                // Once per dataset and process: every run of a notebook holds out the same pairs.
+                static SAID: std::sync::Mutex<Vec<std::path::PathBuf>> =
+                    std::sync::Mutex::new(Vec::new());
+                let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+                if !said.contains(&ds.dir) {
+                    said.push(ds.dir.clone());
+                    crate::display::notice(&format!("{}: {}", ds.dir.display(), h.describe()));
+                }
             }
             Some(train_set.clone())
         }
@@ -162,7 +169,11 @@ mod tests {
     use tasks::Task;
 
     fn no_test_set() -> Dataset {
-        let mut ds = generate(&SynthConfig { scale: 0.05, ..Default::default() }).unwrap();
+        let mut ds = generate(&SynthConfig {
+            scale: 0.05,
+            ..Default::default()
+        })
+        .unwrap();
         ds.test = None;
         ds
     }
@@ -174,7 +185,11 @@ mod tests {
         let ds = no_test_set();
         let n = ds.train.n_pairs();
         let mut held_rows = None;
-        for (task, seed) in [(Task::MassCalc, 1), (Task::BenignMalignant, 2), (Task::MassCalc, 3)] {
+        for (task, seed) in [
+            (Task::MassCalc, 1),
+            (Task::BenignMalignant, 2),
+            (Task::MassCalc, 3),
+        ] {
             let mut cfg = TrainConfig::new(task, ModelKind::Scratch, Profile::Smoke);
             cfg.runtime.seed = seed;
             let d = prepare(&cfg, &ds).unwrap();
@@ -183,7 +198,11 @@ mod tests {
             let test: std::collections::BTreeSet<usize> = d.test.iter().map(|s| s.row).collect();
             assert_eq!(test.len(), h.pairs.min(d.test.len()));
             for s in d.train.iter().chain(&d.val) {
-                assert!(!test.contains(&s.row), "row {} is in training and test", s.row);
+                assert!(
+                    !test.contains(&s.row),
+                    "row {} is in training and test",
+                    s.row
+                );
             }
             // The same pairs whatever the task and the run's seed.
             let (_, held) = hold_out_test(&ds.train, 0.2).unwrap();
@@ -195,19 +214,32 @@ mod tests {
             // Stratified by the four labels: each label's share within one pair of the file's.
             let counts = |rows: &[usize]| {
                 let mut c = [0usize; 5];
-                rows.iter().for_each(|&r| c[ds.train.labels[r] as usize] += 1);
+                rows.iter()
+                    .for_each(|&r| c[ds.train.labels[r] as usize] += 1);
                 c
             };
             let all: Vec<usize> = (0..n).map(|k| 2 * k + 1).collect();
             let (ca, ch) = (counts(&all), counts(held_rows.as_ref().unwrap()));
             for l in 1..5 {
                 let want = ca[l] as f64 * h.pairs as f64 / n as f64;
-                assert!((ch[l] as f64 - want).abs() <= 1.0, "label {l}: {} held, {want:.1} expected", ch[l]);
+                assert!(
+                    (ch[l] as f64 - want).abs() <= 1.0,
+                    "label {l}: {} held, {want:.1} expected",
+                    ch[l]
+                );
             }
         }
         // With a test set, nothing is held out.
-        let with = generate(&SynthConfig { scale: 0.05, ..Default::default() }).unwrap();
-        let d = prepare(&TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Smoke), &with).unwrap();
+        let with = generate(&SynthConfig {
+            scale: 0.05,
+            ..Default::default()
+        })
+        .unwrap();
+        let d = prepare(
+            &TrainConfig::new(Task::MassCalc, ModelKind::Scratch, Profile::Smoke),
+            &with,
+        )
+        .unwrap();
         assert!(d.held_out.is_none());
     }
 }
