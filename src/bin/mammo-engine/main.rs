@@ -47,6 +47,8 @@ enum Cmd {
     Features(cmd::features::Args),
     /// Grad-CAM of one patch: where the run's model looked. Writes a PNG (patch | heat-map overlay).
     Explain(cmd::explain::Args),
+    /// Slide a run's model over a whole mammogram (DICOM or PNG): heat map PNG + top windows CSV.
+    Scan(cmd::scan::Args),
     /// Measurements for `make bench`, one JSON line each (docs/PERFORMANCE.md).
     Bench(cmd::bench::Args),
     /// Grids of runs from a TOML file: plan, run one index (a Slurm array task), collect.
@@ -80,6 +82,7 @@ fn run(cli: Cli) -> mammo::Result<()> {
         Cmd::Features(a) => cmd::features::run(a),
         Cmd::Explain(a) => cmd::explain::run(a),
         Cmd::Bench(a) => cmd::bench::run(a),
+        Cmd::Scan(a) => cmd::scan::run(a),
         Cmd::Sweep { cmd } => cmd::sweep::run(cmd),
         Cmd::Ensemble(a) => cmd::ensemble::run(a),
         Cmd::Import { cmd } => cmd::import::run(cmd),

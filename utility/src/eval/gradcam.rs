@@ -82,7 +82,7 @@ pub fn grad_cam_at(
 }
 
 /// The jet colour map.
-fn jet(t: f32) -> [f32; 3] {
+pub(crate) fn jet(t: f32) -> [f32; 3] {
     let t = t.clamp(0.0, 1.0);
     let r = (1.5 - (4.0 * t - 3.0).abs()).clamp(0.0, 1.0);
     let g = (1.5 - (4.0 * t - 2.0).abs()).clamp(0.0, 1.0);

@@ -8,6 +8,7 @@ pub mod features;
 pub mod import;
 pub mod inspect;
 pub mod preprocess;
+pub mod scan;
 pub mod summary;
 pub mod sweep;
 pub mod synth;

@@ -323,39 +323,28 @@ fn load_gray(name: &str) -> Gray16 {
     Gray16::new(w, h, a.iter().copied().collect()).unwrap()
 }
 
+/// The whole image resized to 150x150.
+fn whole_to_150(src: &Gray16, how: Resize) -> Vec<u16> {
+    let all = Rect {
+        x: 0,
+        y: 0,
+        w: src.width,
+        h: src.height,
+    };
+    src.patch(all, 150, how).unwrap()
+}
+
 /// Pillow's `resize(NEAREST)` and OpenCV's `INTER_AREA` (scripts/fixtures/make_imaging_fixtures.py).
 #[test]
 fn resizing_matches_pillow_nearest_and_opencv_area() {
     let src = load_gray("source.npy");
     let want = crate::data::npy::read::<u16>(fixture("nearest_150.npy")).unwrap();
-    let got = src
-        .patch(
-            Rect {
-                x: 0,
-                y: 0,
-                w: src.width,
-                h: src.height,
-            },
-            150,
-            Resize::Nearest,
-        )
-        .unwrap();
+    let got = whole_to_150(&src, Resize::Nearest);
     assert_eq!(got, want.iter().copied().collect::<Vec<_>>());
 
     let src = load_gray("area_src.npy");
     let want = crate::data::npy::read::<u16>(fixture("area_150.npy")).unwrap();
-    let got = src
-        .patch(
-            Rect {
-                x: 0,
-                y: 0,
-                w: src.width,
-                h: src.height,
-            },
-            150,
-            Resize::Area,
-        )
-        .unwrap();
+    let got = whole_to_150(&src, Resize::Area);
     let worst = got
         .iter()
         .zip(want.iter())

@@ -155,3 +155,20 @@ impl Run {
         }
     }
 }
+
+impl Run {
+    /// Slide this run's model over a whole mammogram (DICOM or grey PNG) with the default
+    /// windows ([`crate::eval::scan`]); `mammo scan` does the same from the command line.
+    pub fn scan(&mut self, image: impl AsRef<std::path::Path>) -> Result<crate::eval::scan::Scan> {
+        let img = crate::eval::scan::read_image(image.as_ref())?;
+        let preprocess = self.config.data.preprocess;
+        let model = self.load_model()?;
+        crate::eval::scan::scan(
+            model,
+            &preprocess,
+            &img,
+            &crate::eval::scan::ScanOptions::default(),
+            &mut |_, _| {},
+        )
+    }
+}

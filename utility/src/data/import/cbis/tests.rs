@@ -14,6 +14,25 @@ fn manifest(out: &Path) -> Vec<csv::StringRecord> {
     r.records().map(|x| x.unwrap()).collect()
 }
 
+/// The first train abnormality equals the patch cut from its full image with `how`.
+fn assert_first_abnormality_is_cut(
+    train: &PairedSet,
+    truth: &[example::ExampleLesion],
+    how: Resize,
+) {
+    let t = &truth[0];
+    let full = Gray16::new(WIDTH, HEIGHT, full_values(16, &[t.bbox])).unwrap();
+    let cut = abnormality_box(t.bbox, WIDTH, HEIGHT, 0.25, 64);
+    let want = full.patch(cut, 150, how).unwrap();
+    let got: Vec<u16> = train
+        .images
+        .index_axis(ndarray::Axis(0), 1)
+        .iter()
+        .copied()
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn labels_follow_the_course_coding() {
     assert_eq!(table::course_label("mass", "BENIGN"), Ok(1));
@@ -156,24 +175,7 @@ fn the_example_download_imports_with_every_trap_handled() {
     );
 
     // Pixels: the first train abnormality equals the nearest-neighbour patch of its full image.
-    let t = &truth[0];
-    let full = Gray16::new(WIDTH, HEIGHT, full_values(16, &[t.bbox])).unwrap();
-    let want = full
-        .patch(
-            abnormality_box(t.bbox, WIDTH, HEIGHT, 0.25, 64),
-            150,
-            Resize::Nearest,
-        )
-        .unwrap();
-    assert_eq!(
-        train
-            .images
-            .index_axis(ndarray::Axis(0), 1)
-            .iter()
-            .copied()
-            .collect::<Vec<_>>(),
-        want
-    );
+    assert_first_abnormality_is_cut(&train, &truth, Resize::Nearest);
     // The 12-bit calcification image is on the 16-bit range: its lesion reads 0.92 * 65535.
     let calc = train.images.index_axis(ndarray::Axis(0), 3);
     assert_eq!(
@@ -277,24 +279,7 @@ fn area_resizing_is_an_option() {
     let out = dir.path().join("o");
     import(&root, &out, |o| o.resize = Resize::Area).unwrap();
     let train = PairedSet::load(out.join(TRAIN_IMAGES), out.join(TRAIN_LABELS)).unwrap();
-    let t = &truth[0];
-    let full = Gray16::new(WIDTH, HEIGHT, full_values(16, &[t.bbox])).unwrap();
-    let want = full
-        .patch(
-            abnormality_box(t.bbox, WIDTH, HEIGHT, 0.25, 64),
-            150,
-            Resize::Area,
-        )
-        .unwrap();
-    assert_eq!(
-        train
-            .images
-            .index_axis(ndarray::Axis(0), 1)
-            .iter()
-            .copied()
-            .collect::<Vec<_>>(),
-        want
-    );
+    assert_first_abnormality_is_cut(&train, &truth, Resize::Area);
 }
 
 #[test]
