@@ -47,7 +47,7 @@ enum Cmd {
     Features(cmd::features::Args),
     /// Grad-CAM of one patch: where the run's model looked. Writes a PNG (patch | heat-map overlay).
     Explain(cmd::explain::Args),
-    /// Slide a run's model over a whole mammogram (DICOM or PNG): heat map PNG + top windows CSV.
+    /// Slide a run's model over a whole mammogram (DICOM, PNG, TIFF): heat map PNG + top windows CSV.
     Scan(cmd::scan::Args),
     /// Measurements for `make bench`, one JSON line each (docs/PERFORMANCE.md).
     Bench(cmd::bench::Args),

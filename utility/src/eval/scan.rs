@@ -111,60 +111,9 @@ pub fn starts(len: usize, window: usize, stride: usize) -> Vec<usize> {
     v
 }
 
-/// A whole image from a file: DICOM (by its `DICM` preamble or a `.dcm` name) or PNG (8- or
-/// 16-bit grey; 8-bit scaled to 16).
+/// A whole image from a file: DICOM, PNG or TIFF ([`crate::data::imaging::file::read_any`]).
 pub fn read_image(path: &Path) -> Result<Gray16> {
-    let head = std::fs::File::open(path)
-        .and_then(|mut f| {
-            let mut b = vec![0u8; 132];
-            let n = std::io::Read::read(&mut f, &mut b)?;
-            b.truncate(n);
-            Ok(b)
-        })
-        .map_err(|e| Error::io(path, e))?;
-    let dcm_name = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("dcm"));
-    if dcm_name || head.get(128..132) == Some(b"DICM") {
-        return Ok(crate::data::imaging::dicom::read_image(path)?.image);
-    }
-    if head.starts_with(b"\x89PNG") {
-        return read_png(path);
-    }
-    Err(Error::bad_file(
-        path,
-        "not a DICOM or PNG image (mammo scan reads DICOM and 8/16-bit grey PNG)",
-    ))
-}
-
-fn read_png(path: &Path) -> Result<Gray16> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut dec = png::Decoder::new(std::io::BufReader::new(f));
-    dec.set_transformations(png::Transformations::EXPAND);
-    let mut r = dec
-        .read_info()
-        .map_err(|e| Error::bad_file(path, format!("not a readable PNG: {e}")))?;
-    let mut buf = vec![0u8; r.output_buffer_size()];
-    let info = r
-        .next_frame(&mut buf)
-        .map_err(|e| Error::bad_file(path, format!("not a readable PNG: {e}")))?;
-    let (w, h) = (info.width as usize, info.height as usize);
-    let px: Vec<u16> = match (info.color_type, info.bit_depth) {
-        (png::ColorType::Grayscale, png::BitDepth::Sixteen) => buf[..w * h * 2]
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect(),
-        (png::ColorType::Grayscale, png::BitDepth::Eight) => {
-            buf[..w * h].iter().map(|&v| u16::from(v) * 257).collect()
-        }
-        (c, d) => {
-            return Err(Error::bad_file(
-                path,
-                format!("a grey PNG was expected, this one is {c:?} at {d:?} bits"),
-            ))
-        }
-    };
-    Gray16::new(w, h, px)
+    crate::data::imaging::file::read_any(path)
 }
 
 /// Slide `model` over `img` (see the module doc). `progress(done, total)` after each batch.

@@ -1,4 +1,4 @@
-//! `mammo scan`: a trained single-image model slid over a whole mammogram (DICOM or grey PNG):
+//! `mammo scan`: a trained single-image model slid over a whole mammogram (DICOM, or grey PNG or TIFF):
 //! a heat map PNG over the downsampled image and a CSV of the most probable windows.
 use crate::choices::{ResizeArg, Setting};
 use crate::output::{print_json, status};
@@ -13,7 +13,7 @@ pub struct Args {
     /// A run folder of a single-image binary model (mass-calc or benign-malignant).
     #[arg(long)]
     run: PathBuf,
-    /// The mammogram: DICOM, or an 8/16-bit grey PNG.
+    /// The mammogram: DICOM, or an 8/16-bit grey PNG or TIFF.
     #[arg(long)]
     image: PathBuf,
     /// The heat map picture (PNG).

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 
 pub mod dicom;
 pub mod dicom_write;
+pub mod file;
 
 /// A single-channel 16-bit image, row-major.
 #[derive(Debug, Clone, PartialEq)]

@@ -370,3 +370,82 @@ fn otsu_matches_scikit_image() {
         "otsu {got} vs scikit-image {want}"
     );
 }
+
+fn write_tiff<C: tiff::encoder::colortype::ColorType>(
+    path: &std::path::Path,
+    w: u32,
+    h: u32,
+    data: &[C::Inner],
+    white_is_zero: bool,
+) where
+    [C::Inner]: tiff::encoder::TiffValue,
+{
+    let f = std::fs::File::create(path).unwrap();
+    let mut enc = tiff::encoder::TiffEncoder::new(f).unwrap();
+    let mut img = enc.new_image::<C>(w, h).unwrap();
+    if white_is_zero {
+        img.encoder()
+            .write_tag(tiff::tags::Tag::PhotometricInterpretation, 0u16)
+            .unwrap();
+    }
+    img.write_data(data).unwrap();
+}
+
+/// TIFF (8/16-bit, WhiteIsZero inverted), PNG (8/16-bit) and DICOM all read into the same
+/// 16-bit image; anything else is refused by name.
+#[test]
+fn images_of_every_format_read_to_the_same_pixels() {
+    use super::file::read_any;
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (7usize, 5usize);
+    let v16: Vec<u16> = (0..w * h).map(|i| (i * 1789 % 65536) as u16).collect();
+    let v8: Vec<u8> = (0..w * h).map(|i| (i * 37 % 256) as u8).collect();
+    let as16: Vec<u16> = v8.iter().map(|&v| u16::from(v) * 257).collect();
+
+    let t16 = dir.path().join("a.tif");
+    write_tiff::<tiff::encoder::colortype::Gray16>(&t16, w as u32, h as u32, &v16, false);
+    assert_eq!(read_any(&t16).unwrap().pixels, v16);
+    let t8 = dir.path().join("b.tiff");
+    write_tiff::<tiff::encoder::colortype::Gray8>(&t8, w as u32, h as u32, &v8, false);
+    assert_eq!(read_any(&t8).unwrap().pixels, as16);
+    let inv = dir.path().join("c.tif");
+    write_tiff::<tiff::encoder::colortype::Gray16>(&inv, w as u32, h as u32, &v16, true);
+    assert_eq!(
+        read_any(&inv).unwrap().pixels,
+        v16.iter().map(|v| 65535 - v).collect::<Vec<_>>()
+    );
+
+    let p8 = dir.path().join("d.png");
+    crate::display::encode_gray_png(w as u32, h as u32, &v8)
+        .unwrap()
+        .save(&p8)
+        .unwrap();
+    assert_eq!(read_any(&p8).unwrap().pixels, as16);
+    let p16 = dir.path().join("e.png");
+    {
+        let f = std::fs::File::create(&p16).unwrap();
+        let mut e = png::Encoder::new(f, w as u32, h as u32);
+        e.set_color(png::ColorType::Grayscale);
+        e.set_depth(png::BitDepth::Sixteen);
+        let bytes: Vec<u8> = v16.iter().flat_map(|v| v.to_be_bytes()).collect();
+        e.write_header().unwrap().write_image_data(&bytes).unwrap();
+    }
+    assert_eq!(read_any(&p16).unwrap().pixels, v16);
+    let d = dir.path().join("f.dcm");
+    write_gray(&d, w, h, &v16, &DicomSpec::default()).unwrap();
+    assert_eq!(read_any(&d).unwrap().pixels, v16);
+
+    let txt = dir.path().join("notes.txt");
+    std::fs::write(&txt, "hello").unwrap();
+    let e = read_any(&txt).unwrap_err().to_string();
+    assert!(
+        e.contains("notes.txt") && e.contains("not a DICOM, PNG or TIFF"),
+        "{e}"
+    );
+    let rgb = dir.path().join("rgb.png");
+    crate::display::encode_rgb_png(2, 2, &[0u8; 12])
+        .unwrap()
+        .save(&rgb)
+        .unwrap();
+    assert!(read_any(&rgb).unwrap_err().to_string().contains("grey PNG"));
+}

@@ -157,7 +157,7 @@ impl Run {
 }
 
 impl Run {
-    /// Slide this run's model over a whole mammogram (DICOM or grey PNG) with the default
+    /// Slide this run's model over a whole mammogram (DICOM, grey PNG or TIFF) with the default
     /// windows ([`crate::eval::scan`]); `mammo scan` does the same from the command line.
     pub fn scan(&mut self, image: impl AsRef<std::path::Path>) -> Result<crate::eval::scan::Scan> {
         let img = crate::eval::scan::read_image(image.as_ref())?;
