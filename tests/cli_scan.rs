@@ -131,7 +131,7 @@ fn scan_writes_a_heat_map_and_the_top_windows_of_a_full_size_mammogram() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         common::stderr(&o).contains("notes.txt")
-            && common::stderr(&o).contains("not a DICOM or PNG"),
+            && common::stderr(&o).contains("not a DICOM, PNG or TIFF"),
         "{}",
         common::stderr(&o)
     );
