@@ -105,16 +105,6 @@ pub fn prepare(cfg: &TrainConfig, ds: &Dataset) -> Result<RunData> {
                 of_pairs: kept.len() + held.len(),
             });
             held_test = Some(test);
-            if let Some(h) = &held_out {
-                // Once per dataset and process: every run of a notebook holds out the same pairs.
-                static SAID: std::sync::Mutex<Vec<std::path::PathBuf>> =
-                    std::sync::Mutex::new(Vec::new());
-                let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
-                if !said.contains(&ds.dir) {
-                    said.push(ds.dir.clone());
-                    crate::display::notice(&format!("{}: {}", ds.dir.display(), h.describe()));
-                }
-            }
             Some(train_set.clone())
         }
     };
