@@ -76,25 +76,16 @@ fn import_with_nothing_usable_exits_2_naming_the_cause() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("dl");
     std::fs::create_dir_all(&root).unwrap();
-    let o = common::mammo()
-        .args(["import", "cbis-ddsm", "--root"])
-        .arg(&root)
-        .arg("--out")
-        .arg(tmp.path().join("o"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        common::stderr(&o).contains("no case-description CSV"),
-        "{}",
-        common::stderr(&o)
-    );
-    let o = common::mammo()
-        .args(["import", "cbis-ddsm", "--resize", "bicubic", "--root"])
-        .arg(&root)
-        .arg("--out")
-        .arg(tmp.path().join("o"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    let import = |extra: &[&str]| {
+        let mut c = common::mammo();
+        c.args(["import", "cbis-ddsm"])
+            .args(extra)
+            .arg("--root")
+            .arg(&root);
+        c.arg("--out").arg(tmp.path().join("o"));
+        common::run_bad_input(&mut c)
+    };
+    let e = import(&[]);
+    assert!(e.contains("no case-description CSV"), "{e}");
+    import(&["--resize", "bicubic"]);
 }

@@ -102,37 +102,19 @@ fn scan_writes_a_heat_map_and_the_top_windows_of_a_full_size_mammogram() {
     );
     assert!(tmp.path().join("p.csv").is_file());
     let siamese = trained(tmp.path(), "siamese", "siamese");
-    let o = common::mammo()
-        .args(["scan", "--run"])
-        .arg(&siamese)
-        .arg("--image")
-        .arg(&pngf)
-        .arg("--out")
-        .arg(tmp.path().join("s.png"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
-    assert!(
-        common::stderr(&o).contains("single-image binary model"),
-        "{}",
-        common::stderr(&o)
-    );
+    let scan = |run: &Path, image: &Path| {
+        let mut c = common::mammo();
+        c.args(["scan", "--run"]).arg(run).arg("--image").arg(image);
+        c.arg("--out").arg(tmp.path().join("refused.png"));
+        common::run_bad_input(&mut c)
+    };
+    let e = scan(&siamese, &pngf);
+    assert!(e.contains("single-image binary model"), "{e}");
     let txt = tmp.path().join("notes.txt");
     std::fs::write(&txt, "not an image").unwrap();
-    let o = common::mammo()
-        .args(["scan", "--run"])
-        .arg(&run)
-        .arg("--image")
-        .arg(&txt)
-        .arg("--out")
-        .arg(tmp.path().join("t.png"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    let e = scan(&run, &txt);
     assert!(
-        common::stderr(&o).contains("notes.txt")
-            && common::stderr(&o).contains("not a DICOM, PNG or TIFF"),
-        "{}",
-        common::stderr(&o)
+        e.contains("notes.txt") && e.contains("not a DICOM, PNG or TIFF"),
+        "{e}"
     );
 }

@@ -88,15 +88,13 @@ fn a_file_whose_hash_does_not_match_its_name_is_refused() {
     let bad = tmp.path().join("vgg16-00000000.pth");
     std::fs::copy(&src, &bad).unwrap();
     let out = tmp.path().join("w.safetensors");
-    let o = common::mammo()
-        .args(["weights", "import"])
-        .arg(&bad)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let e = common::stderr(&o);
+    let e = common::run_bad_input(
+        common::mammo()
+            .args(["weights", "import"])
+            .arg(&bad)
+            .arg("--out")
+            .arg(&out),
+    );
     assert!(
         e.contains("vgg16-00000000.pth") && e.contains("incomplete or altered"),
         "{e}"
@@ -105,17 +103,8 @@ fn a_file_whose_hash_does_not_match_its_name_is_refused() {
     // Not a checkpoint at all.
     let junk = tmp.path().join("junk.pth");
     std::fs::write(&junk, b"\x89PNG\r\n\x1a\n not weights").unwrap();
-    let o = common::mammo()
-        .args(["weights", "import"])
-        .arg(&junk)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        common::stderr(&o).contains("not a readable PyTorch checkpoint"),
-        "{}",
-        common::stderr(&o)
-    );
+    let e = common::run_bad_input(common::mammo().args(["weights", "import"]).arg(&junk));
+    assert!(e.contains("not a readable PyTorch checkpoint"), "{e}");
 }
 
 #[test]

@@ -69,3 +69,11 @@ pub fn train(data: &Path, out: &Path, extra: &[&str]) -> Output {
         .output()
         .expect("run mammo")
 }
+
+/// Run a command that must be refused as bad input: exit code 2. Returns its stderr.
+pub fn run_bad_input(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run mammo");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{cmd:?}\nstderr:\n{err}");
+    err
+}

@@ -7,6 +7,15 @@
 //! seeded reruns bit-exact across rand versions; the tests pin its output.
 pub type SeededRng = rand_chacha::ChaCha12Rng;
 
+/// A 64-bit hash of `bytes` that never changes between builds, platforms or Rust versions
+/// (FNV-1a, unlike `std`'s `DefaultHasher`): for seeds derived from a name (a CBIS-DDSM row's
+/// baseline position) and identifiers that must repeat (a DICOM instance UID).
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,6 +43,14 @@ mod tests {
         let x: Vec<f64> = (0..100).map(|_| c.gen()).collect();
         let y: Vec<f64> = (0..100).map(|_| d.gen()).collect();
         assert_eq!(x, y);
+    }
+
+    /// FNV-1a's published test vectors.
+    #[test]
+    fn stable_hash_is_fnv1a() {
+        assert_eq!(stable_hash(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(stable_hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(stable_hash(b"foobar"), 0x8594_4171_f739_67e8);
     }
 
     #[test]

@@ -85,3 +85,52 @@ impl TrainProgress {
 pub fn print_json_text(text: &str) {
     println!("{text}");
 }
+
+/// Progress over a count of things (`images`, `windows`) on stderr: a bar on a terminal;
+/// elsewhere (logs, batch jobs) a line at each tenth when `log_lines`, else nothing.
+pub struct CountProgress {
+    what: &'static str,
+    terminal: bool,
+    log_lines: bool,
+    bar: Option<ProgressBar>,
+    tenth: usize,
+}
+
+impl CountProgress {
+    pub fn new(what: &'static str, log_lines: bool) -> CountProgress {
+        CountProgress {
+            what,
+            terminal: std::io::stderr().is_terminal(),
+            log_lines,
+            bar: None,
+            tenth: 0,
+        }
+    }
+
+    /// `done` of `total` are finished.
+    pub fn update(&mut self, done: usize, total: usize) {
+        if self.terminal {
+            let what = self.what;
+            let b = self.bar.get_or_insert_with(|| {
+                let b = ProgressBar::new(total as u64);
+                let template = format!("{what} [{{bar:30}}] {{pos}}/{{len}}  eta {{eta}}");
+                if let Ok(st) = ProgressStyle::with_template(&template) {
+                    b.set_style(st.progress_chars("=> "));
+                }
+                b
+            });
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        } else if self.log_lines && (done * 10 / total.max(1) > self.tenth || done == total) {
+            self.tenth = done * 10 / total.max(1);
+            status(&format!("{done}/{total} {}", self.what));
+        }
+    }
+
+    /// Clear the bar (the lines stay).
+    pub fn finish(self) {
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

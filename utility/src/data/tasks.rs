@@ -68,6 +68,11 @@ impl Task {
             ],
         }
     }
+    /// The name of class 1: the positive class of a binary task (`calcification`, `malignant`);
+    /// `mass malignant` for the four classes.
+    pub fn positive_name(self) -> &'static str {
+        self.class_names()[1]
+    }
     /// Whether the model sees (baseline, abnormality) pairs.
     pub fn is_pair(self) -> bool {
         self == Task::Siamese

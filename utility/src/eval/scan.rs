@@ -17,7 +17,6 @@ use crate::display::PngImage;
 use crate::error::{Error, Result};
 use crate::train::Classifier;
 use crate::transforms::intensity::Preprocess;
-use std::path::Path;
 
 /// How to scan.
 #[derive(Debug, Clone)]
@@ -109,11 +108,6 @@ pub fn starts(len: usize, window: usize, stride: usize) -> Vec<usize> {
         v.push(len - window);
     }
     v
-}
-
-/// A whole image from a file: DICOM, PNG or TIFF ([`crate::data::imaging::file::read_any`]).
-pub fn read_image(path: &Path) -> Result<Gray16> {
-    crate::data::imaging::file::read_any(path)
 }
 
 /// Slide `model` over `img` (see the module doc). `progress(done, total)` after each batch.

@@ -47,7 +47,7 @@ impl CrossValidation {
             set_line(
                 "pooled out-of-fold:",
                 p,
-                self.config.data.task.class_names().get(1).copied().unwrap_or("positive")
+                self.config.data.task.positive_name()
             )
         )
     }

@@ -30,7 +30,7 @@ pub struct HeldOut {
 }
 
 impl HeldOut {
-    /// "17 of 81 pairs held out as the test set (20%, stratified by label, the same pairs for every run)".
+    /// "the dataset has no test set: 17 of its 81 pairs held out as the test set (20%, ...)".
     pub fn describe(&self) -> String {
         format!(
             "the dataset has no test set: {} of its {} pairs held out as the test set ({:.0}%, stratified by label; the same pairs for every task, model and seed)",
@@ -94,7 +94,7 @@ pub fn prepare(cfg: &TrainConfig, ds: &Dataset) -> Result<RunData> {
     let test_set = match test_set {
         Some(t) => Some(t),
         None => {
-            let (kept, held) = hold_out_test(&train_set, cfg.data.test_holdout)?;
+            let (_, held) = hold_out_test(&train_set, cfg.data.test_holdout)?;
             let is_held: std::collections::HashSet<usize> = held.iter().copied().collect();
             let (test, rest): (Vec<Sample>, Vec<Sample>) =
                 all.into_iter().partition(|s| is_held.contains(&s.row));
@@ -102,7 +102,7 @@ pub fn prepare(cfg: &TrainConfig, ds: &Dataset) -> Result<RunData> {
             held_out = Some(HeldOut {
                 fraction: cfg.data.test_holdout,
                 pairs: held.len(),
-                of_pairs: kept.len() + held.len(),
+                of_pairs: train_set.n_pairs(),
             });
             held_test = Some(test);
             Some(train_set.clone())

@@ -1,10 +1,8 @@
 //! `mammo import`: datasets users already have, into what mammo trains on (docs/IMPORT.md).
 use crate::choices::{ResizeArg, Setting};
-use crate::output::{print_json, status};
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::output::{print_json, status, CountProgress};
 use mammo::data::imaging::Resize;
 use mammo::data::import::cbis::{self, CbisOptions};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
@@ -65,29 +63,9 @@ fn cbis_ddsm(a: CbisArgs) -> mammo::Result<()> {
     o.resize = Resize::parse(a.resize.setting())?;
     o.seed = a.seed;
     o.limit = a.limit;
-    let terminal = std::io::stderr().is_terminal();
-    let mut bar: Option<ProgressBar> = None;
-    let mut last_tenth = 0;
-    let s = cbis::import_cbis(&o, &mut |done, total| {
-        if terminal {
-            let b = bar.get_or_insert_with(|| {
-                let b = ProgressBar::new(total as u64);
-                if let Ok(st) =
-                    ProgressStyle::with_template("images [{bar:30}] {pos}/{len}  eta {eta}")
-                {
-                    b.set_style(st.progress_chars("=> "));
-                }
-                b
-            });
-            b.set_position(done as u64);
-        } else if done * 10 / total.max(1) > last_tenth || done == total {
-            last_tenth = done * 10 / total.max(1);
-            status(&format!("{done}/{total} images"));
-        }
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let mut progress = CountProgress::new("images", true);
+    let s = cbis::import_cbis(&o, &mut |done, total| progress.update(done, total))?;
+    progress.finish();
     for sk in &s.skipped {
         status(&format!(
             "skipped {}:{} ({}): {}",

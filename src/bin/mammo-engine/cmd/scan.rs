@@ -1,11 +1,9 @@
 //! `mammo scan`: a trained single-image model slid over a whole mammogram (DICOM, or grey PNG or TIFF):
 //! a heat map PNG over the downsampled image and a CSV of the most probable windows.
 use crate::choices::{ResizeArg, Setting};
-use crate::output::{print_json, status};
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::output::{print_json, status, CountProgress};
 use mammo::data::imaging::Resize;
 use mammo::eval::scan::{self, ScanOptions};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -49,7 +47,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
     }
     let mut run = mammo::experiment::run::load(&a.run)?;
     let preprocess = run.config.data.preprocess;
-    let img = scan::read_image(&a.image)?;
+    let img = mammo::data::imaging::file::read_any(&a.image)?;
     let o = ScanOptions {
         window: a.window,
         stride: a.stride,
@@ -58,22 +56,11 @@ pub fn run(a: Args) -> mammo::Result<()> {
         ..Default::default()
     };
     let model = run.load_model()?;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = ProgressBar::new(0);
-        if let Ok(st) = ProgressStyle::with_template("windows [{bar:30}] {pos}/{len}  eta {eta}") {
-            b.set_style(st.progress_chars("=> "));
-        }
-        b
-    });
+    let mut progress = CountProgress::new("windows", false);
     let s = scan::scan(model, &preprocess, &img, &o, &mut |done, total| {
-        if let Some(b) = &bar {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
-        }
+        progress.update(done, total)
     })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    progress.finish();
     s.picture.save(&a.out)?;
     let csv = a.csv.clone().unwrap_or_else(|| a.out.with_extension("csv"));
     mammo::fsx::write_bytes_atomic(&csv, s.top_csv(a.top).as_bytes())?;
@@ -109,14 +96,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
         s.skipped
     );
     if let Some(w) = top.first() {
-        let class = run
-            .config
-            .data
-            .task
-            .class_names()
-            .get(1)
-            .copied()
-            .unwrap_or("class 1");
+        let class = run.config.data.task.positive_name();
         println!(
             "most {class}-like window: x {} y {} (side {}), probability {:.3}",
             w.x, w.y, w.side, w.probability

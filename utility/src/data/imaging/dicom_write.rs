@@ -141,7 +141,10 @@ pub fn write_gray(
         )
     };
     let sop_class = "1.2.840.10008.5.1.4.1.1.1.2"; // Digital Mammography X-Ray Image, for presentation
-    let sop_instance = format!("2.25.{}", fnv(path.to_string_lossy().as_bytes()));
+    let sop_instance = format!(
+        "2.25.{}",
+        crate::rng::stable_hash(path.to_string_lossy().as_bytes())
+    );
     let photometric = if spec.monochrome1 {
         "MONOCHROME1"
     } else {
@@ -209,11 +212,5 @@ pub fn write_gray(
     crate::fsx::write_via_temp(path, |tmp| {
         file.write_to_file(tmp)
             .map_err(|e| Error::bad_file(path, format!("cannot write the DICOM file: {e}")))
-    })
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }

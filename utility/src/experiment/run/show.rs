@@ -89,14 +89,7 @@ impl Run {
 
     /// A short text report: validation and test metrics with 95% intervals.
     pub fn report(&self) -> String {
-        let positive = self
-            .config
-            .data
-            .task
-            .class_names()
-            .get(1)
-            .copied()
-            .unwrap_or("positive");
+        let positive = self.config.data.task.positive_name();
         let f = |name: &str, m: &SetMetrics| set_line(name, m, positive);
         let mut s = format!(
             "{} ({} on {}, {:.0} s)\n",
@@ -160,7 +153,7 @@ impl Run {
     /// Slide this run's model over a whole mammogram (DICOM, grey PNG or TIFF) with the default
     /// windows ([`crate::eval::scan`]); `mammo scan` does the same from the command line.
     pub fn scan(&mut self, image: impl AsRef<std::path::Path>) -> Result<crate::eval::scan::Scan> {
-        let img = crate::eval::scan::read_image(image.as_ref())?;
+        let img = crate::data::imaging::file::read_any(image.as_ref())?;
         let preprocess = self.config.data.preprocess;
         let model = self.load_model()?;
         crate::eval::scan::scan(

@@ -11,7 +11,6 @@
 //! - `calc_case_description_train_set.csv` (`breast density` with a space): patient 00003 LEFT
 //!   MLO, `BENIGN_WITHOUT_CALLBACK`, 12-bit pixels, CSV paths that exist literally on disk (the
 //!   layout of some mirrors); and patient 00004, whose files are missing (skipped, reported).
-use super::layout::case_of;
 use crate::data::imaging::dicom_write::{write_gray, DicomSpec};
 use crate::data::imaging::Rect;
 use crate::error::{Error, Result};
@@ -268,7 +267,6 @@ pub fn write_example_scaled(root: &Path, k: usize) -> Result<Vec<ExampleLesion>>
         &root.join("calc_case_description_train_set.csv"),
         &calc_train,
     )?;
-    debug_assert_eq!(case_of(&full3), c3.to_ascii_lowercase());
     Ok(vec![
         ExampleLesion {
             case: c1,

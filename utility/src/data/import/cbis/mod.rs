@@ -132,7 +132,7 @@ pub fn abnormality_box(b: Rect, width: usize, height: usize, margin: f64, min_si
     }
 }
 
-/// A stable 64-bit hash of a row's identity (FNV-1a), mixed into the baseline's seed.
+/// A stable 64-bit hash of a row's identity, mixed into the baseline's seed.
 fn identity_hash(row: &CaseRow) -> u64 {
     let key = format!(
         "{}|{}|{}|{}|{}|{}",
@@ -143,9 +143,7 @@ fn identity_hash(row: &CaseRow) -> u64 {
         row.abnormality_id,
         row.abnormality_type
     );
-    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    crate::rng::stable_hash(key.as_bytes())
 }
 
 /// A healthy-tissue square of `side` pixels: inside the breast, clear of every ROI box.
@@ -423,8 +421,7 @@ fn write_outputs(
         return Err(Error::bad_file(
             &opts.root,
             format!(
-                "no pair could be made from {} CSV rows ({} skipped); first reasons: {}",
-                summary.skipped.len(),
+                "no pair could be made: all {} CSV rows were skipped; first reasons: {}",
                 summary.skipped.len(),
                 first.join(" | ")
             ),

@@ -131,13 +131,13 @@ fn the_example_download_imports_with_every_trap_handled() {
 
     let rows = manifest(&out);
     assert_eq!(rows.len(), 8);
+    let header = csv::Reader::from_path(out.join("manifest.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
     let col = |r: &csv::StringRecord, name: &str| {
-        let h = csv::Reader::from_path(out.join("manifest.csv"))
-            .unwrap()
-            .headers()
-            .unwrap()
-            .clone();
-        r[h.iter().position(|x| x == name).unwrap()].to_string()
+        r[header.iter().position(|x| x == name).unwrap()].to_string()
     };
     // Abnormality rows: the crop box is the lesion's square and the pixels are the full image's.
     let abn: Vec<&csv::StringRecord> = rows
