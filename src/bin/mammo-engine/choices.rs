@@ -31,8 +31,10 @@ pub enum TaskArg {
     /// The four labels (mass/calcification x benign/malignant).
     #[value(name = "four-class", alias = "four_class")]
     FourClass,
+    /// The classes of a labelled-image dataset (`mammo import folder`), as they are.
+    Labels,
 }
-setting!(TaskArg { MassCalc => "mass-calc", BenignMalignant => "benign-malignant", Siamese => "siamese", FourClass => "four-class" });
+setting!(TaskArg { MassCalc => "mass-calc", BenignMalignant => "benign-malignant", Siamese => "siamese", FourClass => "four-class", Labels => "labels" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModelArg {

@@ -1,8 +1,12 @@
-//! Course-format datasets: loading and validation.
+//! Datasets: loading and validation.
 //!
 //! A dataset is a folder with the four course files (`train_tensor.npy`, `train_labels.npy`,
 //! `public_test_tensor.npy`, `public_test_labels.npy`), or an explicit pair of image and label
-//! files (the MIAS sample: `mias_pairs_tensor.npy`, `mias_pairs_labels.npy`).
+//! files (the MIAS sample: `mias_pairs_tensor.npy`, `mias_pairs_labels.npy`), or a
+//! labelled-image dataset as `mammo import folder` writes it (`train_images.npy`,
+//! `train_labels.npy`, optionally `test_images.npy` and `test_labels.npy`, and `classes.json`,
+//! the class names in label order): single images with labels `0..k`, no pairs, trained with
+//! the `labels` task.
 //!
 //! Images come in pairs: row `2k` is the baseline patch (healthy tissue, label 0) and row `2k+1`
 //! the abnormality patch of the same patient (label 1..=4: 1 mass benign, 2 mass malignant,
@@ -34,8 +38,16 @@ pub const TEST_LABELS: &str = "public_test_labels.npy";
 /// The MIAS sample's file names.
 pub const MIAS_IMAGES: &str = "mias_pairs_tensor.npy";
 pub const MIAS_LABELS: &str = "mias_pairs_labels.npy";
+/// A labelled-image dataset's file names (`mammo import folder`); its training labels file is
+/// [`TRAIN_LABELS`].
+pub const CLASSES_FILE: &str = "classes.json";
+pub const LABELLED_TRAIN_IMAGES: &str = "train_images.npy";
+pub const LABELLED_TEST_IMAGES: &str = "test_images.npy";
+pub const LABELLED_TEST_LABELS: &str = "test_labels.npy";
 
-/// One file pair: images `(N,150,150)` as `u16` and labels `0..=4`, validated.
+/// One file pair: images `(N,150,150)` as `u16` and labels, validated. In course files
+/// (`paired`) the labels are `0..=4` with the pairing rule; in a labelled-image dataset they
+/// are class labels `0..k` of single images.
 #[derive(Debug, Clone)]
 pub struct PairedSet {
     /// `(N, 150, 150)`, C order. Shared copy-on-write: cloning a set (every training run
@@ -44,6 +56,9 @@ pub struct PairedSet {
     pub labels: Vec<u8>,
     pub images_path: PathBuf,
     pub labels_path: PathBuf,
+    /// Course pairs (row `2k` a baseline, `2k+1` its abnormality); `false` for the single
+    /// images of a labelled-image dataset.
+    pub paired: bool,
 }
 
 fn list_indices(idx: &[usize]) -> String {
@@ -62,6 +77,21 @@ impl PairedSet {
         Self::load_from(
             npy::Source::File(images.as_ref()),
             npy::Source::File(labels.as_ref()),
+            None,
+        )
+    }
+
+    /// Load and validate the images and class labels `0..n_classes` of a labelled-image
+    /// dataset (no pairs).
+    pub fn load_labelled(
+        images: impl AsRef<Path>,
+        labels: impl AsRef<Path>,
+        n_classes: usize,
+    ) -> Result<PairedSet> {
+        Self::load_from(
+            npy::Source::File(images.as_ref()),
+            npy::Source::File(labels.as_ref()),
+            Some(n_classes),
         )
     }
 
@@ -83,11 +113,17 @@ impl PairedSet {
                 bytes: labels,
                 name: labels_name.as_ref(),
             },
+            None,
         )
     }
 
-    /// The validation behind [`PairedSet::load`] and [`PairedSet::from_npy_bytes`].
-    fn load_from(images: npy::Source<'_>, labels: npy::Source<'_>) -> Result<PairedSet> {
+    /// The validation behind [`PairedSet::load`], [`PairedSet::load_labelled`] (`classes`:
+    /// the class count) and [`PairedSet::from_npy_bytes`].
+    fn load_from(
+        images: npy::Source<'_>,
+        labels: npy::Source<'_>,
+        classes: Option<usize>,
+    ) -> Result<PairedSet> {
         let (ip, lp) = (images.name(), labels.name());
         // Check both headers before reading 240 MB of pixels.
         let ih = images.header()?;
@@ -142,7 +178,7 @@ impl PairedSet {
         if n == 0 {
             return Err(Error::bad_file(ip, "no images (N = 0)"));
         }
-        if n % 2 != 0 {
+        if n % 2 != 0 && classes.is_none() {
             return Err(Error::bad_file(
                 ip,
                 format!("odd number of images ({n}): images come in (baseline, abnormality) pairs"),
@@ -155,24 +191,32 @@ impl PairedSet {
             ));
         }
         let raw = labels.read_int_labels()?;
+        let top = classes.map_or(4, |k| k as i64 - 1);
         let bad: Vec<usize> = raw
             .iter()
             .enumerate()
-            .filter(|(_, &v)| !(0..=4).contains(&v))
+            .filter(|(_, &v)| !(0..=top).contains(&v))
             .map(|(i, _)| i)
             .collect();
         if let Some(&first) = bad.first() {
             return Err(Error::bad_file(
                 lp,
                 format!(
-                    "labels must be 0..=4; found {} at index {}",
+                    "labels must be 0..={top}{}; found {} at index {}",
+                    if classes.is_some() {
+                        format!(" (the classes of {CLASSES_FILE})")
+                    } else {
+                        String::new()
+                    },
                     raw.iter().nth(first).copied().unwrap_or(-1),
                     list_indices(&bad)
                 ),
             ));
         }
         let labels: Vec<u8> = raw.iter().map(|&v| v as u8).collect();
-        check_pairing(&labels).map_err(|m| Error::bad_file(lp, m))?;
+        if classes.is_none() {
+            check_pairing(&labels).map_err(|m| Error::bad_file(lp, m))?;
+        }
         let arr = images.read_u16_images()?;
         let images = arr
             .into_shape_with_order((n, SIDE, SIDE))
@@ -182,6 +226,7 @@ impl PairedSet {
             labels,
             images_path: ip.to_path_buf(),
             labels_path: lp.to_path_buf(),
+            paired: classes.is_none(),
         })
     }
 
@@ -200,11 +245,22 @@ impl PairedSet {
     pub fn image(&self, row: usize) -> ArrayView2<'_, u16> {
         self.images.index_axis(Axis(0), row)
     }
-    /// Count of each label 0..=4.
-    pub fn label_counts(&self) -> [usize; N_LABELS] {
-        let mut c = [0; N_LABELS];
+    /// Count of each label: 0..=4 for course pairs, each class for labelled images.
+    pub fn label_counts(&self) -> Vec<usize> {
+        let n = if self.paired {
+            N_LABELS
+        } else {
+            self.labels
+                .iter()
+                .map(|&l| l as usize + 1)
+                .max()
+                .unwrap_or(0)
+        };
+        let mut c = vec![0; n];
         for &l in &self.labels {
-            c[l as usize] += 1;
+            if let Some(x) = c.get_mut(l as usize) {
+                *x += 1;
+            }
         }
         c
     }
@@ -260,6 +316,9 @@ pub struct Dataset {
     pub train: PairedSet,
     /// The public test set; `None` for a single file pair such as the MIAS sample.
     pub test: Option<PairedSet>,
+    /// A labelled-image dataset's class names in label order (its `classes.json`); `None` for
+    /// course pairs.
+    pub classes: Option<Vec<String>>,
 }
 
 impl Dataset {
@@ -282,6 +341,9 @@ impl Dataset {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if dir.join(CLASSES_FILE).exists() {
+            return Self::load_labelled(dir, name);
+        }
         if dir.join(MIAS_IMAGES).exists() && !dir.join(TRAIN_IMAGES).exists() {
             let train = PairedSet::load(dir.join(MIAS_IMAGES), dir.join(MIAS_LABELS))?;
             return Ok(Dataset {
@@ -289,6 +351,7 @@ impl Dataset {
                 dir: dir.to_path_buf(),
                 train,
                 test: None,
+                classes: None,
             });
         }
         for f in [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS] {
@@ -306,7 +369,84 @@ impl Dataset {
             dir: dir.to_path_buf(),
             train,
             test: Some(test),
+            classes: None,
         })
+    }
+
+    /// A labelled-image dataset: `classes.json`, the training files and, when both are there,
+    /// the test files.
+    fn load_labelled(dir: &Path, name: String) -> Result<Dataset> {
+        let classes = read_classes(&dir.join(CLASSES_FILE))?;
+        let train = PairedSet::load_labelled(
+            dir.join(LABELLED_TRAIN_IMAGES),
+            dir.join(TRAIN_LABELS),
+            classes.len(),
+        )?;
+        let (ti, tl) = (
+            dir.join(LABELLED_TEST_IMAGES),
+            dir.join(LABELLED_TEST_LABELS),
+        );
+        let test = match (ti.exists(), tl.exists()) {
+            (true, true) => Some(PairedSet::load_labelled(&ti, &tl, classes.len())?),
+            (false, false) => None,
+            (true, false) => {
+                return Err(Error::bad_file(
+                    &tl,
+                    format!("missing file: {LABELLED_TEST_IMAGES} is there without its labels"),
+                ))
+            }
+            (false, true) => {
+                return Err(Error::bad_file(
+                    &ti,
+                    format!("missing file: {LABELLED_TEST_LABELS} is there without its images"),
+                ))
+            }
+        };
+        Ok(Dataset {
+            name,
+            dir: dir.to_path_buf(),
+            train,
+            test,
+            classes: Some(classes),
+        })
+    }
+
+    /// Whether the dataset can train `task`: `Err` says why not in one line (pairs or labelled
+    /// images; a class without at least two examples to train on).
+    pub fn supports(&self, task: crate::data::tasks::Task) -> std::result::Result<(), String> {
+        let task = task.bind(self).map_err(|e| match e {
+            Error::Invalid { msg, .. } => msg,
+            e => e.to_string(),
+        })?;
+        let samples =
+            crate::data::tasks::task_samples(task, &self.train).map_err(|e| e.to_string())?;
+        let counts = crate::data::tasks::class_counts(&samples, task.n_classes());
+        let names = self.class_names(task);
+        let few: Vec<String> = counts
+            .iter()
+            .zip(&names)
+            .filter(|(&c, _)| c < 2)
+            .map(|(c, n)| format!("{n} ({c})"))
+            .collect();
+        if few.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the {} task needs every class in the training data; {} has too few examples of {}",
+                task.name(),
+                self.dir.display(),
+                few.join(", ")
+            ))
+        }
+    }
+
+    /// The class names of a task on this dataset: the seed's for its tasks, the dataset's own
+    /// for `labels`.
+    pub fn class_names(&self, task: crate::data::tasks::Task) -> Vec<String> {
+        match (task, &self.classes) {
+            (crate::data::tasks::Task::Labels(_), Some(c)) => c.clone(),
+            (t, _) => t.class_names().iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     /// Load from explicit image and label paths (no test set).
@@ -327,6 +467,7 @@ impl Dataset {
             dir,
             train,
             test: None,
+            classes: None,
         })
     }
 
@@ -343,17 +484,61 @@ impl Dataset {
         })
     }
 
-    /// Save in the course layout into `dir` (atomically, file by file).
+    /// Save into `dir` (atomically, file by file): the course layout, or a labelled-image
+    /// dataset's files with its `classes.json`.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let Some(classes) = &self.classes else {
+            self.train
+                .save(dir.join(TRAIN_IMAGES), dir.join(TRAIN_LABELS))?;
+            if let Some(t) = &self.test {
+                t.save(dir.join(TEST_IMAGES), dir.join(TEST_LABELS))?;
+            }
+            return Ok(());
+        };
         self.train
-            .save(dir.join(TRAIN_IMAGES), dir.join(TRAIN_LABELS))?;
+            .save(dir.join(LABELLED_TRAIN_IMAGES), dir.join(TRAIN_LABELS))?;
         if let Some(t) = &self.test {
-            t.save(dir.join(TEST_IMAGES), dir.join(TEST_LABELS))?;
+            t.save(
+                dir.join(LABELLED_TEST_IMAGES),
+                dir.join(LABELLED_TEST_LABELS),
+            )?;
         }
-        Ok(())
+        let json = serde_json::to_string_pretty(classes)
+            .map_err(|e| Error::Other(format!("classes: {e}")))?;
+        crate::fsx::write_bytes_atomic(dir.join(CLASSES_FILE), format!("{json}\n").as_bytes())
     }
+}
+
+/// Read a `classes.json`: a JSON list of two or more distinct, non-empty class names.
+pub fn read_classes(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let classes: Vec<String> = serde_json::from_str(&text).map_err(|e| {
+        Error::bad_file(
+            path,
+            format!("not a JSON list of class names such as [\"benign\", \"malignant\"]: {e}"),
+        )
+    })?;
+    if classes.len() < 2 || classes.len() > 255 {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "{} classes: a labelled-image dataset has 2 to 255",
+                classes.len()
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &classes {
+        if c.trim().is_empty() || !seen.insert(c.to_lowercase()) {
+            return Err(Error::bad_file(
+                path,
+                format!("class name '{c}' is empty or given twice"),
+            ));
+        }
+    }
+    Ok(classes)
 }
 
 #[cfg(test)]

@@ -20,8 +20,12 @@ pub struct DataFingerprint {
     /// 64 hex digits: SHA-256 over the training set's images (u16, little-endian, C order) and
     /// labels, then the test set's (when there is one), each preceded by its shape.
     pub sha256: String,
+    /// Pairs in the training and test sets; images, for a labelled-image dataset.
     pub train_pairs: usize,
     pub test_pairs: usize,
+    /// A labelled-image dataset's classes (hashed too); `None` for course pairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<String>>,
 }
 
 /// Hex digits of the hash shown in labels and messages.
@@ -61,10 +65,19 @@ impl DataFingerprint {
             h.update(b"test\0");
             hash_set(&mut h, t);
         }
+        if let Some(c) = &ds.classes {
+            h.update(b"classes\0");
+            for name in c {
+                h.update((name.len() as u64).to_le_bytes());
+                h.update(name.as_bytes());
+            }
+        }
+        let count = |s: &PairedSet| if s.paired { s.n_pairs() } else { s.len() };
         DataFingerprint {
             sha256: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-            train_pairs: ds.train.n_pairs(),
-            test_pairs: ds.test.as_ref().map_or(0, |t| t.n_pairs()),
+            train_pairs: count(&ds.train),
+            test_pairs: ds.test.as_ref().map_or(0, count),
+            classes: ds.classes.clone(),
         }
     }
 
@@ -81,7 +94,7 @@ impl DataFingerprint {
         for e in std::fs::read_dir(&canonical).map_err(|e| Error::io(dir, e))? {
             let e = e.map_err(|e| Error::io(dir, e))?;
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".npy") {
+            if name.ends_with(".npy") || name == crate::data::dataset::CLASSES_FILE {
                 let m = e.metadata().map_err(|err| Error::io(e.path(), err))?;
                 files.push((name, m.len(), m.modified().ok()));
             }
@@ -107,13 +120,19 @@ impl DataFingerprint {
         )
     }
 
-    /// `sha256:0123456789ab (2676 + 336 pairs)` (no comma: it is a table cell).
+    /// `sha256:0123456789ab (2676 + 336 pairs)` (no comma: it is a table cell); `images` for a
+    /// labelled-image dataset.
     pub fn label(&self) -> String {
         format!(
-            "{} ({} + {} pairs)",
+            "{} ({} + {} {})",
             self.short(),
             self.train_pairs,
-            self.test_pairs
+            self.test_pairs,
+            if self.classes.is_some() {
+                "images"
+            } else {
+                "pairs"
+            }
         )
     }
 }

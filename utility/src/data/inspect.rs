@@ -1,5 +1,5 @@
 //! Dataset summaries (`mammo inspect`, the data notebook) and discovery (`mammo doctor`).
-use crate::data::dataset::{Dataset, PairedSet, LABEL_NAMES, N_LABELS};
+use crate::data::dataset::{Dataset, PairedSet, LABEL_NAMES};
 use crate::data::tasks::{class_counts, task_samples, Task};
 use std::path::Path;
 
@@ -17,6 +17,8 @@ pub struct PixelStats {
     /// Mean of the per-image standard deviations, baselines and abnormalities (fractions).
     pub within_sd_baseline: f64,
     pub within_sd_abnormality: f64,
+    /// Mean of the per-image standard deviations over all images (fraction).
+    pub within_sd: f64,
 }
 
 fn gcd(a: u32, b: u32) -> u32 {
@@ -63,6 +65,7 @@ pub fn pixel_stats(set: &PairedSet) -> PixelStats {
         step: step.max(1),
         within_sd_baseline: sb / nb.max(1) as f64,
         within_sd_abnormality: sa / na.max(1) as f64,
+        within_sd: (sb + sa) / (nb + na).max(1) as f64,
     }
 }
 
@@ -74,7 +77,10 @@ pub struct SetSummary {
     pub labels: String,
     pub n_images: usize,
     pub n_pairs: usize,
-    pub label_counts: [usize; N_LABELS],
+    /// The names of the labels counted in `label_counts` (`baseline`, `mass benign`, ... for
+    /// course pairs; the classes of a labelled-image dataset).
+    pub label_names: Vec<String>,
+    pub label_counts: Vec<usize>,
     /// Task -> class counts.
     pub task_counts: Vec<(String, Vec<usize>)>,
     /// Whether the abnormality labels are sorted (as in the course files).
@@ -88,42 +94,97 @@ pub struct SetSummary {
 pub struct Summary {
     pub name: String,
     pub dir: String,
+    /// `pairs` (the course format) or `labelled images` (`mammo import folder`).
+    pub kind: String,
     pub sets: Vec<SetSummary>,
+    /// Which tasks this dataset can train, and why not.
+    pub tasks: Vec<TaskSupport>,
 }
 
-fn set_summary(role: &str, set: &PairedSet) -> SetSummary {
-    let task_counts = [Task::MassCalc, Task::BenignMalignant, Task::FourClass]
-        .iter()
-        .map(|&t| {
-            let s = task_samples(t, set).unwrap_or_default();
-            (t.name().to_string(), class_counts(&s, t.n_classes()))
-        })
-        .collect();
-    let abn: Vec<u8> = set.labels.iter().skip(1).step_by(2).copied().collect();
+/// Whether a dataset can train a task ([`Dataset::supports`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TaskSupport {
+    pub task: String,
+    pub supported: bool,
+    /// Why not, in one line; `None` when supported.
+    pub reason: Option<String>,
+}
+
+fn set_summary(role: &str, set: &PairedSet, classes: Option<&[String]>) -> SetSummary {
+    let Some(classes) = classes else {
+        let task_counts = [Task::MassCalc, Task::BenignMalignant, Task::FourClass]
+            .iter()
+            .map(|&t| {
+                let s = task_samples(t, set).unwrap_or_default();
+                (t.name().to_string(), class_counts(&s, t.n_classes()))
+            })
+            .collect();
+        let abn: Vec<u8> = set.labels.iter().skip(1).step_by(2).copied().collect();
+        return SetSummary {
+            role: role.into(),
+            images: set.images_path.display().to_string(),
+            labels: set.labels_path.display().to_string(),
+            n_images: set.len(),
+            n_pairs: set.n_pairs(),
+            label_names: LABEL_NAMES.iter().map(|s| s.to_string()).collect(),
+            label_counts: set.label_counts(),
+            task_counts,
+            sorted_by_label: abn.windows(2).all(|w| w[0] <= w[1]),
+            pixels: pixel_stats(set),
+            pairing: "ok: even rows are baselines, odd rows abnormalities".into(),
+        };
+    };
+    let mut counts = vec![0; classes.len()];
+    for &l in &set.labels {
+        if let Some(c) = counts.get_mut(l as usize) {
+            *c += 1;
+        }
+    }
     SetSummary {
         role: role.into(),
         images: set.images_path.display().to_string(),
         labels: set.labels_path.display().to_string(),
         n_images: set.len(),
-        n_pairs: set.n_pairs(),
-        label_counts: set.label_counts(),
-        task_counts,
-        sorted_by_label: abn.windows(2).all(|w| w[0] <= w[1]),
+        n_pairs: 0,
+        label_names: classes.to_vec(),
+        label_counts: counts.clone(),
+        task_counts: vec![("labels".into(), counts)],
+        sorted_by_label: set.labels.windows(2).all(|w| w[0] <= w[1]),
         pixels: pixel_stats(set),
-        pairing: "ok: even rows are baselines, odd rows abnormalities".into(),
+        pairing: "none: single labelled images (the labels task)".into(),
     }
 }
 
 /// Summarise a loaded (hence valid) dataset.
 pub fn summarize(ds: &Dataset) -> Summary {
-    let mut sets = vec![set_summary("train", &ds.train)];
+    let classes = ds.classes.as_deref();
+    let mut sets = vec![set_summary("train", &ds.train, classes)];
     if let Some(t) = &ds.test {
-        sets.push(set_summary("test", t));
+        sets.push(set_summary("test", t, classes));
     }
+    let tasks = Task::ALL
+        .into_iter()
+        .chain([Task::Labels(0)])
+        .map(|t| {
+            let why = ds.supports(t).err();
+            TaskSupport {
+                task: t.name().into(),
+                supported: why.is_none(),
+                reason: why,
+            }
+        })
+        .collect();
     Summary {
         name: ds.name.clone(),
         dir: ds.dir.display().to_string(),
+        kind: if classes.is_some() {
+            "labelled images"
+        } else {
+            "pairs"
+        }
+        .into(),
         sets,
+        tasks,
     }
 }
 
@@ -131,19 +192,27 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "dataset {} ({})", self.name, self.dir)?;
         for s in &self.sets {
-            writeln!(
-                f,
-                "\n[{}] {} images = {} pairs  ({})",
-                s.role, s.n_images, s.n_pairs, s.images
-            )?;
+            if s.n_pairs > 0 {
+                writeln!(
+                    f,
+                    "\n[{}] {} images = {} pairs  ({})",
+                    s.role, s.n_images, s.n_pairs, s.images
+                )?;
+            } else {
+                writeln!(f, "\n[{}] {} images  ({})", s.role, s.n_images, s.images)?;
+            }
             writeln!(f, "  pairing: {}", s.pairing)?;
-            for (l, name) in LABEL_NAMES.iter().enumerate() {
-                writeln!(f, "  label {l} {name:<24} {:>6}", s.label_counts[l])?;
+            for (l, (name, c)) in s.label_names.iter().zip(&s.label_counts).enumerate() {
+                writeln!(f, "  label {l} {name:<24} {c:>6}")?;
             }
             for (t, c) in &s.task_counts {
                 let task = Task::parse(t).map_err(|_| std::fmt::Error)?;
-                let parts: Vec<String> = task
-                    .class_names()
+                let names: Vec<String> = if task == Task::Labels(0) {
+                    s.label_names.clone()
+                } else {
+                    task.class_names().iter().map(|n| n.to_string()).collect()
+                };
+                let parts: Vec<String> = names
                     .iter()
                     .zip(c)
                     .map(|(n, c)| format!("{n} {c}"))
@@ -172,12 +241,35 @@ impl std::fmt::Display for Summary {
                 p.distinct,
                 p.step
             )?;
-            write!(
-                f,
-                "  within-patch sd: baselines {:.3}, abnormalities {:.3}",
-                p.within_sd_baseline, p.within_sd_abnormality
-            )?;
+            if s.n_pairs > 0 {
+                write!(
+                    f,
+                    "  within-patch sd: baselines {:.3}, abnormalities {:.3}",
+                    p.within_sd_baseline, p.within_sd_abnormality
+                )?;
+            } else {
+                write!(f, "  within-image sd: {:.3}", p.within_sd)?;
+            }
             writeln!(f)?;
+        }
+        let no: Vec<&TaskSupport> = self.tasks.iter().filter(|t| !t.supported).collect();
+        let yes: Vec<&str> = self
+            .tasks
+            .iter()
+            .filter(|t| t.supported)
+            .map(|t| t.task.as_str())
+            .collect();
+        writeln!(
+            f,
+            "\ntasks it can train: {}",
+            if yes.is_empty() {
+                "none".to_string()
+            } else {
+                yes.join(", ")
+            }
+        )?;
+        for t in no {
+            writeln!(f, "  not {}: {}", t.task, t.reason.as_deref().unwrap_or(""))?;
         }
         Ok(())
     }
@@ -198,7 +290,10 @@ pub fn find_datasets(data: &Path) -> Vec<String> {
     for d in dirs {
         let course = d.join(crate::data::dataset::TRAIN_IMAGES);
         let mias = d.join(crate::data::dataset::MIAS_IMAGES);
-        let (kind, file) = if course.exists() {
+        let labelled = d.join(crate::data::dataset::LABELLED_TRAIN_IMAGES);
+        let (kind, file) = if d.join(crate::data::dataset::CLASSES_FILE).exists() {
+            ("labelled images", labelled)
+        } else if course.exists() {
             ("course files", course)
         } else if mias.exists() {
             ("MIAS pairs", mias)

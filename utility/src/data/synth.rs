@@ -486,6 +486,7 @@ fn make_set(counts: [usize; 4], seed: u64, set_tag: u64, cfg: &SynthConfig) -> R
         labels,
         images_path: Default::default(),
         labels_path: Default::default(),
+        paired: true,
     })
 }
 
@@ -501,6 +502,7 @@ pub fn generate(cfg: &SynthConfig) -> Result<Dataset> {
         dir: Default::default(),
         train,
         test: Some(test),
+        classes: None,
     })
 }
 

@@ -1,13 +1,16 @@
-//! The task datasets of the seed (§3.1-3.3) and the 4-class task, class balancing and splits.
+//! The task datasets of the seed (§3.1-3.3), the 4-class task and the `labels` task of a
+//! labelled-image dataset (`mammo import folder`), class balancing and splits.
 use crate::data::dataset::PairedSet;
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-/// A classification task built from the paired course data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// A classification task: one of the seed's, built from the paired course data, or `labels`,
+/// the classes of a labelled-image dataset as they are.
+///
+/// Saved as its [`Task::spec`] string (`"mass-calc"`, `"labels:3"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Task {
     /// Abnormality patches; mass (labels 1,2) -> 0, calcification (3,4) -> 1.
     MassCalc,
@@ -17,6 +20,11 @@ pub enum Task {
     Siamese,
     /// Abnormality patches; labels 1..=4 -> 0..=3.
     FourClass,
+    /// The images of a labelled-image dataset ([`crate::data::dataset::Dataset::classes`]) with
+    /// their own labels `0..k`, `k` classes (2 or more; binary metrics for 2, with class 1 the
+    /// positive one). `Labels(0)` is "the dataset's classes", bound to `k` when a run starts
+    /// ([`Task::bind`]).
+    Labels(u8),
 }
 
 impl Task {
@@ -33,10 +41,32 @@ impl Task {
             Task::BenignMalignant => "benign-malignant",
             Task::Siamese => "siamese",
             Task::FourClass => "four-class",
+            Task::Labels(_) => "labels",
+        }
+    }
+    /// The name with the class count of a bound `labels` task (`labels:3`): how configurations
+    /// and metrics files save a task ([`Task::parse`] reads it back).
+    pub fn spec(self) -> String {
+        match self {
+            Task::Labels(k) if k > 0 => format!("labels:{k}"),
+            t => t.name().to_string(),
         }
     }
     pub fn parse(s: &str) -> Result<Task> {
         let t = s.trim().to_ascii_lowercase().replace('_', "-");
+        if let Some(k) = t.strip_prefix("labels") {
+            let k = k.strip_prefix(':').unwrap_or(k);
+            if k.is_empty() {
+                return Ok(Task::Labels(0));
+            }
+            return match k.parse::<u8>() {
+                Ok(k) if k >= 2 => Ok(Task::Labels(k)),
+                _ => crate::error::invalid(
+                    "task",
+                    format!("'{s}': labels:K needs a class count K from 2 to 255"),
+                ),
+            };
+        }
         Task::ALL
             .into_iter()
             .find(|k| k.name() == t)
@@ -44,18 +74,21 @@ impl Task {
                 Error::invalid(
                     "task",
                     format!(
-                        "'{s}': expected one of mass-calc, benign-malignant, siamese, four-class"
+                        "'{s}': expected one of mass-calc, benign-malignant, siamese, four-class, labels"
                     ),
                 )
             })
     }
+    /// Number of classes; for an unbound `labels` task (`Labels(0)`), 0.
     pub fn n_classes(self) -> usize {
-        if self == Task::FourClass {
-            4
-        } else {
-            2
+        match self {
+            Task::FourClass => 4,
+            Task::Labels(k) => k as usize,
+            _ => 2,
         }
     }
+    /// The class names of the seed's tasks; empty for `labels`, whose names are the dataset's
+    /// (see [`crate::train::config::DataConfig::class_names`]).
     pub fn class_names(self) -> &'static [&'static str] {
         match self {
             Task::MassCalc | Task::Siamese => &["mass", "calcification"],
@@ -66,19 +99,73 @@ impl Task {
                 "calcification benign",
                 "calcification malignant",
             ],
+            Task::Labels(_) => &[],
         }
     }
     /// The name of class 1: the positive class of a binary task (`calcification`, `malignant`);
-    /// `mass malignant` for the four classes.
+    /// `mass malignant` for the four classes; `class 1` for `labels`.
     pub fn positive_name(self) -> &'static str {
-        self.class_names()[1]
+        self.class_names().get(1).copied().unwrap_or("class 1")
     }
     /// Whether the model sees (baseline, abnormality) pairs.
     pub fn is_pair(self) -> bool {
         self == Task::Siamese
     }
-    /// The task label of an abnormality label 1..=4.
+    /// Whether the task is one of the seed's, built from (baseline, abnormality) pairs.
+    pub fn needs_pairs(self) -> bool {
+        !matches!(self, Task::Labels(_))
+    }
+    /// This task for a dataset: `labels` bound to the dataset's class count; the seed's tasks
+    /// as they are. Errors when the dataset cannot serve the task at all (a seed task on a
+    /// labelled-image dataset, `labels` on course pairs, `labels:K` on a dataset with another
+    /// number of classes).
+    pub fn bind(self, ds: &crate::data::dataset::Dataset) -> Result<Task> {
+        match (self, &ds.classes) {
+            (Task::Labels(k), Some(names)) => {
+                if k != 0 && k as usize != names.len() {
+                    return crate::error::invalid(
+                        "task",
+                        format!(
+                            "labels:{k}, but {} has {} classes ({})",
+                            ds.dir.display(),
+                            names.len(),
+                            names.join(", ")
+                        ),
+                    );
+                }
+                Ok(Task::Labels(names.len() as u8))
+            }
+            (Task::Labels(_), None) => crate::error::invalid(
+                "task",
+                format!(
+                    "the labels task is for a labelled-image dataset (made by `mammo import folder`, with a {}); {} holds (baseline, abnormality) pairs: use mass-calc, benign-malignant, siamese or four-class",
+                    crate::data::dataset::CLASSES_FILE,
+                    ds.dir.display()
+                ),
+            ),
+            (t, Some(names)) => crate::error::invalid(
+                "task",
+                format!(
+                    "{t} needs (baseline, abnormality) pairs with the course labels; {} is a labelled-image dataset with the classes {}: use --task labels",
+                    ds.dir.display(),
+                    names.join(", ")
+                ),
+            ),
+            (t, None) => Ok(t),
+        }
+    }
+    /// The task label of an abnormality label 1..=4 (the seed's tasks), or of a class label
+    /// `0..k` (`labels`).
     pub fn relabel(self, label: u8) -> Result<u8> {
+        if let Task::Labels(k) = self {
+            if label >= k {
+                return crate::error::invalid(
+                    "label",
+                    format!("{label} is not a class label of this task (0..{k})"),
+                );
+            }
+            return Ok(label);
+        }
         if !(1..=4).contains(&label) {
             return crate::error::invalid(
                 "label",
@@ -89,7 +176,21 @@ impl Task {
             Task::MassCalc | Task::Siamese => u8::from(label >= 3),
             Task::BenignMalignant => u8::from(label.is_multiple_of(2)),
             Task::FourClass => label - 1,
+            Task::Labels(_) => label,
         })
+    }
+}
+
+impl serde::Serialize for Task {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.spec())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Task {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Task::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -121,8 +222,29 @@ impl Sample {
     }
 }
 
-/// Build a task's samples from a paired set: one sample per pair, in file order.
+/// Build a task's samples from a set, in file order: one sample per pair for the seed's tasks
+/// (the abnormality's row), one per image for `labels`.
 pub fn task_samples(task: Task, set: &PairedSet) -> Result<Vec<Sample>> {
+    if task.needs_pairs() != set.paired {
+        return crate::error::invalid(
+            "task",
+            if set.paired {
+                format!("the {task} task needs a labelled-image dataset; {} holds (baseline, abnormality) pairs", set.labels_path.display())
+            } else {
+                format!("the {task} task needs (baseline, abnormality) pairs; {} holds labelled images (use the labels task)", set.labels_path.display())
+            },
+        );
+    }
+    if !set.paired {
+        return (0..set.len())
+            .map(|row| {
+                Ok(Sample {
+                    row,
+                    label: task.relabel(set.labels[row])?,
+                })
+            })
+            .collect();
+    }
     (0..set.n_pairs())
         .map(|k| {
             let row = 2 * k + 1;

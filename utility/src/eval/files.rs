@@ -41,13 +41,15 @@ pub fn read_config(dir: &Path) -> Result<TrainConfig> {
 struct MetricsFile<'a> {
     #[serde(flatten)]
     metrics: &'a RunMetrics,
+    /// The class names in label order (class 1 the positive class of a binary task).
+    classes: Vec<String>,
     threshold_policy: ThresholdChoice,
     #[serde(skip_serializing_if = "Option::is_none")]
     weights: Option<&'a WeightsRecord>,
 }
 
 /// The text of a run's `metrics.json`: `task`, `validation`, `test` ([`RunMetrics`]), then
-/// `threshold_policy` ([`threshold_choice`] of `cfg.threshold`) and, when given, `weights`.
+/// `classes` (the class names in label order), `threshold_policy` ([`threshold_choice`] of `cfg.threshold`) and, when given, `weights`.
 pub fn metrics_json(
     cfg: &TrainConfig,
     m: &RunMetrics,
@@ -55,6 +57,7 @@ pub fn metrics_json(
 ) -> Result<String> {
     serde_json::to_string_pretty(&MetricsFile {
         metrics: m,
+        classes: cfg.data.class_names(),
         threshold_policy: threshold_choice(cfg.optim.threshold, m.task, &m.validation),
         weights,
     })

@@ -170,6 +170,7 @@ pub fn scan(
             labels: (0..2 * n).map(|i| (i % 2) as u8).collect(),
             images_path: "scan".into(),
             labels_path: "scan".into(),
+            paired: true,
         };
         preprocess.apply_set(&mut set);
         let samples: Vec<Sample> = (0..n)
@@ -316,6 +317,7 @@ mod tests {
             labels: vec![0, 1],
             images_path: "x".into(),
             labels_path: "x".into(),
+            paired: true,
         };
         let direct = model
             .predict(&set, &[Sample { row: 1, label: 0 }], 1, None)

@@ -47,7 +47,7 @@ impl CrossValidation {
             set_line(
                 "pooled out-of-fold:",
                 p,
-                self.config.data.task.positive_name()
+                &self.config.data.positive_name()
             )
         )
     }
@@ -57,6 +57,7 @@ impl CrossValidation {
 /// sets such as MIAS). Inside each fold, an inner stratified 80/20 split of the training folds
 /// chooses the best epoch and the threshold, so the held-out fold never steers anything.
 pub fn cross_validate(cfg: &TrainConfig, ds: &Dataset, k: usize) -> Result<CrossValidation> {
+    let cfg = &cfg.for_dataset(ds)?;
     cfg.validate()?;
     let n_classes = cfg.data.task.n_classes();
     let mut set = ds.train.clone();

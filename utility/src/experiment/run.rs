@@ -51,6 +51,7 @@ pub fn train_with_progress(
     overwrite: Overwrite,
     progress: Option<train::Progress>,
 ) -> Result<Run> {
+    let cfg = &cfg.for_dataset(ds)?;
     cfg.validate()?;
     let provenance = Provenance::of(cfg, ds)?;
     train_as(cfg, ds, runs, overwrite, progress, provenance)
@@ -276,6 +277,7 @@ pub fn train_or_load_with_progress(
     runs: &Path,
     progress: Option<train::Progress>,
 ) -> Result<Run> {
+    let cfg = &cfg.for_dataset(ds)?;
     cfg.validate()?;
     let d = train::run_dir(runs, &cfg.name)?;
     let now = Provenance::of(cfg, ds)?;
@@ -484,7 +486,13 @@ impl Run {
             ),
             pset,
             &cams,
-            self.config.data.task.class_names(),
+            &self
+                .config
+                .data
+                .class_names()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
         )
     }
 }
@@ -515,10 +523,16 @@ pub fn ensemble(members: &[Run], name: &str) -> Result<Run> {
 
 /// One line of a report: a set's size and metrics with their 95% intervals; a binary set's F2
 /// beside the F2 of calling every case positive (`positive`: class 1's name, e.g. malignant) at
-/// its prevalence.
+/// its prevalence. A set of more than two classes says what its numbers are: macro F1 and the
+/// macro one-vs-rest AUC.
 pub(crate) fn set_line(name: &str, m: &SetMetrics, positive: &str) -> String {
+    let (f_name, auc_name) = if m.confusion_matrix.len() > 2 {
+        ("macro F1", "macro OvR AUC")
+    } else {
+        ("F2", "AUC")
+    };
     format!(
-        "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  F2 {:.3} [{:.3}, {:.3}]{}  AUC {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
+        "{name:<10} n={:<4} acc {:.3} [{:.3}, {:.3}]  {f_name} {:.3} [{:.3}, {:.3}]{}  {auc_name} {:.3} [{:.3}, {:.3}]  loss {:.3}{}",
         m.n,
         m.accuracy,
         m.ci.accuracy[0],

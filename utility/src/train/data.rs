@@ -24,19 +24,27 @@ pub struct RunData {
 pub struct HeldOut {
     /// The configured share ([`super::config::DataConfig::test_holdout`]).
     pub fraction: f64,
-    /// Pairs held out, of all the pairs of the file.
+    /// Pairs held out, of all the pairs of the file (images, for a labelled-image dataset).
     pub pairs: usize,
     pub of_pairs: usize,
+    /// Whether pairs were counted; `false`: images of a labelled-image dataset.
+    #[serde(default = "yes")]
+    pub paired: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl HeldOut {
     /// "the dataset has no test set: 17 of its 81 pairs held out as the test set (20%, ...)".
     pub fn describe(&self) -> String {
         format!(
-            "the dataset has no test set: {} of its {} pairs held out as the test set ({:.0}%, stratified by label; the same pairs for every task, model and seed)",
+            "the dataset has no test set: {} of its {} {unit} held out as the test set ({:.0}%, stratified by label; the same {unit} for every task, model and seed)",
             self.pairs,
             self.of_pairs,
-            100.0 * self.fraction
+            100.0 * self.fraction,
+            unit = if self.paired { "pairs" } else { "images" }
         )
     }
 }
@@ -49,10 +57,16 @@ pub const HOLDOUT_SEED: u64 = 20_261_201;
 /// abnormality rows of each, `fraction` of the pairs held out (scikit-learn's
 /// `train_test_split` counts), stratified by the four-class label so that every task sees the
 /// same test pairs with its classes in proportion. Pairs stay together: a held-out pair's
-/// baseline is held out with it.
+/// baseline is held out with it. The images of a labelled-image dataset are stratified by
+/// their class.
 pub fn hold_out_test(set: &PairedSet, fraction: f64) -> Result<(Vec<usize>, Vec<usize>)> {
-    let four = tasks::task_samples(tasks::Task::FourClass, set)?;
-    let (kept, held) = tasks::stratified_split(&four, 4, fraction, HOLDOUT_SEED)?;
+    let (samples, k) = if set.paired {
+        (tasks::task_samples(tasks::Task::FourClass, set)?, 4)
+    } else {
+        let k = set.label_counts().len();
+        (tasks::task_samples(tasks::Task::Labels(k as u8), set)?, k)
+    };
+    let (kept, held) = tasks::stratified_split(&samples, k, fraction, HOLDOUT_SEED)?;
     let rows = |v: Vec<Sample>| {
         let mut r: Vec<usize> = v.into_iter().map(|s| s.row).collect();
         r.sort_unstable();
@@ -102,7 +116,12 @@ pub fn prepare(cfg: &TrainConfig, ds: &Dataset) -> Result<RunData> {
             held_out = Some(HeldOut {
                 fraction: cfg.data.test_holdout,
                 pairs: held.len(),
-                of_pairs: train_set.n_pairs(),
+                of_pairs: if train_set.paired {
+                    train_set.n_pairs()
+                } else {
+                    train_set.len()
+                },
+                paired: train_set.paired,
             });
             held_test = Some(test);
             Some(train_set.clone())

@@ -48,7 +48,16 @@ pub fn run(a: Args) -> mammo::Result<()> {
             ),
         );
     }
-    if index.is_multiple_of(2) {
+    if rd.held_out.is_some()
+        && matches!(a.set, SetArg::Test)
+        && !rd.test.iter().any(|s| s.row == index)
+    {
+        return mammo::error::invalid(
+            "index",
+            format!("row {index} is not in the test set this run held out of its dataset (it has no test file): the test rows are listed in predictions.csv (set test)"),
+        );
+    }
+    if pset.paired && index.is_multiple_of(2) {
         return mammo::error::invalid("index", format!("{index} is a baseline row: abnormality patches are at odd rows (as in predictions.csv)"));
     }
     let sample = mammo::Sample {
@@ -64,8 +73,8 @@ pub fn run(a: Args) -> mammo::Result<()> {
     let cam = mammo::eval::gradcam::grad_cam_at(model, pset, sample, thr)?;
     let png = mammo::eval::gradcam::side_by_side_png(pset, &cam)?;
     png.save(&a.out)?;
-    let names = cfg.data.task.class_names();
-    let name = |k: u8| names.get(k as usize).copied().unwrap_or("?");
+    let names = cfg.data.class_names();
+    let name = |k: u8| names.get(k as usize).map_or("?", String::as_str);
     if a.json {
         return print_json(&serde_json::json!({
             "out": a.out,

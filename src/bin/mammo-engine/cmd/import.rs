@@ -3,6 +3,7 @@ use crate::choices::{ResizeArg, Setting};
 use crate::output::{print_json, status, CountProgress};
 use mammo::data::imaging::Resize;
 use mammo::data::import::cbis::{self, CbisOptions};
+use mammo::data::import::folder::{self, Fit, FolderOptions};
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand)]
@@ -11,6 +12,41 @@ pub enum Cmd {
     /// train/public_test tensors and labels, manifest.csv (every row's source), skipped.csv.
     #[command(name = "cbis-ddsm")]
     CbisDdsm(CbisArgs),
+    /// A tree of labelled images (ROOT/CLASS/* or ROOT/train|test/CLASS/*; PNG, TIFF, PGM, DICOM;
+    /// 8- or 16-bit, any size) to a labelled-image dataset for `--task labels`:
+    /// train_images.npy, train_labels.npy (test_* with a test folder), classes.json, manifest.csv.
+    Folder(FolderArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FitArg {
+    /// The centred square of each image (the longer side is cut; nothing is distorted).
+    Crop,
+    /// The whole image, squeezed to a square.
+    Stretch,
+}
+
+#[derive(clap::Args)]
+pub struct FolderArgs {
+    /// Root of the tree: class folders, or train/ and test/ folders holding class folders.
+    #[arg(long)]
+    root: PathBuf,
+    /// Output folder (created; its dataset files are replaced).
+    #[arg(long)]
+    out: PathBuf,
+    /// The positive class of a two-class tree (put last: label 1). Default: the classes in
+    /// alphabetical order, so the second one.
+    #[arg(long, value_name = "CLASS")]
+    positive: Option<String>,
+    /// How an image of any shape becomes square.
+    #[arg(long, value_enum, default_value_t = FitArg::Crop)]
+    fit: FitArg,
+    /// How the square becomes 150x150.
+    #[arg(long, value_enum, default_value_t = ResizeArg::Area)]
+    resize: ResizeArg,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -50,7 +86,80 @@ pub struct CbisArgs {
 pub fn run(cmd: Cmd) -> mammo::Result<()> {
     match cmd {
         Cmd::CbisDdsm(a) => cbis_ddsm(a),
+        Cmd::Folder(a) => folder(a),
     }
+}
+
+fn folder(a: FolderArgs) -> mammo::Result<()> {
+    let t0 = std::time::Instant::now();
+    let mut o = FolderOptions::new(&a.root, &a.out);
+    o.positive = a.positive;
+    o.fit = match a.fit {
+        FitArg::Crop => Fit::Crop,
+        FitArg::Stretch => Fit::Stretch,
+    };
+    o.resize = Resize::parse(a.resize.setting())?;
+    let mut progress = CountProgress::new("images", true);
+    let s = folder::import_folder(&o, &mut |done, total| progress.update(done, total))?;
+    progress.finish();
+    for sk in &s.skipped {
+        status(&format!("skipped {}: {}", sk.file.display(), sk.reason));
+    }
+    if a.json {
+        let mut v =
+            serde_json::to_value(&s).map_err(|e| mammo::Error::Other(format!("summary: {e}")))?;
+        v["seconds"] = serde_json::json!(t0.elapsed().as_secs_f64());
+        return print_json(&v);
+    }
+    let counts = |c: &[usize]| {
+        s.classes
+            .iter()
+            .zip(c)
+            .map(|(n, c)| format!("{n} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "wrote {}: {} training images ({}){} in {:.1} s",
+        s.out.display(),
+        s.train.iter().sum::<usize>(),
+        counts(&s.train),
+        match &s.test {
+            Some(t) => format!(", {} test images ({})", t.iter().sum::<usize>(), counts(t)),
+            None => String::new(),
+        },
+        t0.elapsed().as_secs_f64()
+    );
+    println!("classes in label order: {}", s.classes.join(", "));
+    if s.classes.len() == 2 {
+        println!(
+            "positive class (label 1): {} (change it with --positive)",
+            s.classes[1]
+        );
+    }
+    if !s.skipped.is_empty() {
+        println!(
+            "{} unreadable files skipped: {}",
+            s.skipped.len(),
+            s.out.join("skipped.csv").display()
+        );
+    }
+    if s.other_files > 0 {
+        println!(
+            "{} files that are not images (by extension) left alone",
+            s.other_files
+        );
+    }
+    if s.test.is_none() {
+        println!(
+            "note: no test folder: runs hold out a stratified test set of the training images"
+        );
+    }
+    println!(
+        "next: mammo train --data {} --task labels --model scratch --out runs",
+        s.out.display()
+    );
+    Ok(())
 }
 
 fn cbis_ddsm(a: CbisArgs) -> mammo::Result<()> {

@@ -96,7 +96,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
         s.skipped
     );
     if let Some(w) = top.first() {
-        let class = run.config.data.task.positive_name();
+        let class = run.config.data.positive_name();
         println!(
             "most {class}-like window: x {} y {} (side {}), probability {:.3}",
             w.x, w.y, w.side, w.probability

@@ -1,11 +1,14 @@
 //! Whole images from files, told apart by their content: DICOM (through dicom-rs, [`super::dicom`]),
-//! PNG (the `png` crate) and TIFF (the `tiff` crate: uncompressed, LZW, deflate, PackBits, JPEG), 8- or 16-bit grey, into [`Gray16`].
+//! PNG (the `png` crate), TIFF (the `tiff` crate: uncompressed, LZW, deflate, PackBits, JPEG) and
+//! PGM (the `image` crate's Netpbm decoder, binary `P5` and plain `P2`, any maxval up to 65535,
+//! scaled to the full 8- or 16-bit range), 8- or 16-bit grey, into [`Gray16`].
 use super::Gray16;
 use crate::error::{Error, Result};
 use std::path::Path;
 
 /// A whole image from a file, by its content: DICOM (the `DICM` preamble, or a `.dcm` name),
-/// PNG or TIFF (8- or 16-bit grey; 8-bit values scaled to 16 bits, TIFF WhiteIsZero inverted).
+/// PNG, TIFF or PGM (8- or 16-bit grey; 8-bit values scaled to 16 bits, TIFF WhiteIsZero
+/// inverted).
 pub fn read_any(path: &Path) -> Result<Gray16> {
     let head = std::fs::File::open(path)
         .and_then(|mut f| {
@@ -27,10 +30,57 @@ pub fn read_any(path: &Path) -> Result<Gray16> {
     if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
         return read_tiff(path);
     }
+    if head.starts_with(b"P5") || head.starts_with(b"P2") {
+        return read_pgm(path);
+    }
+    if head.len() >= 2 && head[0] == b'P' && matches!(head[1], b'1' | b'3' | b'4' | b'6' | b'7') {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "a Netpbm P{} image: mammo reads grey PGM (P5 or P2), not bitmaps or colour",
+                head[1] as char
+            ),
+        ));
+    }
     Err(Error::bad_file(
         path,
-        "not a DICOM, PNG or TIFF image (mammo reads DICOM and 8/16-bit grey PNG and TIFF)",
+        "not a DICOM, PNG, TIFF or PGM image (mammo reads DICOM and 8/16-bit grey PNG, TIFF and PGM)",
     ))
+}
+
+fn read_pgm(path: &Path) -> Result<Gray16> {
+    use image::ImageDecoder;
+    let bad = |e: image::ImageError| Error::bad_file(path, format!("not a readable PGM: {e}"));
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let dec = image::codecs::pnm::PnmDecoder::new(std::io::BufReader::new(f)).map_err(bad)?;
+    let (w, h) = dec.dimensions();
+    let (w, h) = (w as usize, h as usize);
+    let color = dec.color_type();
+    // A header may claim any size: refuse more than a full-field mammogram could need
+    // (256 Mpx) before allocating.
+    if w.saturating_mul(h) > 1 << 28 {
+        return Err(Error::bad_file(
+            path,
+            format!("a PGM of {w}x{h} pixels is larger than mammo reads (256 Mpx)"),
+        ));
+    }
+    let mut buf = vec![0u8; dec.total_bytes() as usize];
+    dec.read_image(&mut buf).map_err(bad)?;
+    let px: Vec<u16> = match color {
+        image::ColorType::L8 => buf.iter().map(|&v| u16::from(v) * 257).collect(),
+        // The decoder writes 16-bit samples in native byte order.
+        image::ColorType::L16 => buf
+            .chunks_exact(2)
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+            .collect(),
+        c => {
+            return Err(Error::bad_file(
+                path,
+                format!("a grey PGM was expected, this one decodes as {c:?}"),
+            ))
+        }
+    };
+    Gray16::new(w, h, px)
 }
 
 fn read_png(path: &Path) -> Result<Gray16> {

@@ -439,7 +439,7 @@ fn images_of_every_format_read_to_the_same_pixels() {
     std::fs::write(&txt, "hello").unwrap();
     let e = read_any(&txt).unwrap_err().to_string();
     assert!(
-        e.contains("notes.txt") && e.contains("not a DICOM, PNG or TIFF"),
+        e.contains("notes.txt") && e.contains("not a DICOM, PNG, TIFF or PGM"),
         "{e}"
     );
     let rgb = dir.path().join("rgb.png");

@@ -34,7 +34,13 @@ impl Run {
         crate::report::plot::confusion_matrix_chart(
             &format!("{} — {set}{thr}", self.config.name),
             &m.confusion_matrix,
-            self.config.data.task.class_names(),
+            &self
+                .config
+                .data
+                .class_names()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
         )
     }
 
@@ -89,8 +95,8 @@ impl Run {
 
     /// A short text report: validation and test metrics with 95% intervals.
     pub fn report(&self) -> String {
-        let positive = self.config.data.task.positive_name();
-        let f = |name: &str, m: &SetMetrics| set_line(name, m, positive);
+        let positive = self.config.data.positive_name();
+        let f = |name: &str, m: &SetMetrics| set_line(name, m, &positive);
         let mut s = format!(
             "{} ({} on {}, {:.0} s)\n",
             self.config.name,
@@ -132,6 +138,7 @@ impl Run {
             fraction,
             pairs: (fraction * p.data.train_pairs as f64).ceil() as usize,
             of_pairs: p.data.train_pairs,
+            paired: p.data.classes.is_none(),
         })
     }
 

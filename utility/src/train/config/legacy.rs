@@ -139,6 +139,7 @@ impl Flat {
                 augment: self.augment,
                 pair_same_transform: self.pair_same_transform,
                 test_holdout: super::DEFAULT_TEST_HOLDOUT,
+                classes: Vec::new(),
             },
             model,
             optim: OptimConfig {

@@ -148,6 +148,34 @@ pub struct DataConfig {
     /// test set.
     #[serde(default = "default_test_holdout")]
     pub test_holdout: f64,
+    /// The `labels` task's class names in label order (class 1 the positive class of a binary
+    /// task), from the dataset's `classes.json` when the run starts ([`TrainConfig::for_dataset`]);
+    /// empty for the seed's tasks, whose names are fixed ([`Task::class_names`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
+}
+
+impl DataConfig {
+    /// The task's class names in label order: the seed's, or the dataset's for `labels`.
+    pub fn class_names(&self) -> Vec<String> {
+        if self.classes.is_empty() {
+            self.task
+                .class_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        } else {
+            self.classes.clone()
+        }
+    }
+    /// The name of class 1, the positive class of a binary task (`malignant`, the second class
+    /// of a two-class `labels` dataset).
+    pub fn positive_name(&self) -> String {
+        self.class_names()
+            .get(1)
+            .cloned()
+            .unwrap_or_else(|| self.task.positive_name().to_string())
+    }
 }
 
 /// [`DataConfig::test_holdout`]'s default: a fifth of the pairs.
@@ -297,6 +325,7 @@ impl TrainConfig {
                 augment: Augment::default(),
                 pair_same_transform: false,
                 test_holdout: DEFAULT_TEST_HOLDOUT,
+                classes: Vec::new(),
             },
             model: ModelConfig::new(model),
             optim: OptimConfig {
@@ -375,6 +404,14 @@ impl TrainConfig {
                 "the siamese model trains on the siamese task (pairs)",
             );
         }
+        if let Task::Labels(k) = d.task {
+            if k != 0 && !d.classes.is_empty() && d.classes.len() != k as usize {
+                return crate::error::invalid(
+                    "classes",
+                    format!("{} class names for labels:{k}", d.classes.len()),
+                );
+            }
+        }
         if d.task == Task::Siamese && !siamese_model {
             return crate::error::invalid("model", "the siamese task needs the siamese model");
         }
@@ -450,6 +487,18 @@ impl TrainConfig {
     /// device it names: the precision ([`TrainConfig::precision_on`]). A run saves this, so that
     /// its `config.json` says how it was computed and a resumed or repeated run computes the same
     /// way. The device itself stays as written (`auto` picks CUDA when there is one).
+    /// This configuration for a dataset: a `labels` task bound to the dataset's classes (their
+    /// count in the task, their names in [`DataConfig::classes`]); an error when the dataset
+    /// cannot serve the task at all ([`Task::bind`]). The seed's tasks are returned as they are.
+    pub fn for_dataset(&self, ds: &Dataset) -> Result<TrainConfig> {
+        let mut c = self.clone();
+        c.data.task = c.data.task.bind(ds)?;
+        if let Task::Labels(_) = c.data.task {
+            c.data.classes = ds.class_names(c.data.task);
+        }
+        Ok(c)
+    }
+
     pub fn resolved(&self) -> Result<TrainConfig> {
         let mut c = self.clone();
         if c.runtime.precision.is_none() {

@@ -410,6 +410,7 @@ fn provenance_compares_data_and_weights_by_content() {
         sha256: h.repeat(64),
         train_pairs: 10,
         test_pairs: 2,
+        classes: None,
     };
     let file = |path: &str, h: &str| {
         Some(WeightsRecord::File {

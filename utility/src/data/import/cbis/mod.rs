@@ -400,6 +400,7 @@ fn set_of(o: Out, dir: &Path, images: &str, labels: &str) -> Result<PairedSet> {
         labels: o.labels,
         images_path: dir.join(images),
         labels_path: dir.join(labels),
+        paired: true,
     })
 }
 
@@ -438,6 +439,7 @@ fn write_outputs(
         } else {
             None
         },
+        classes: None,
     };
     ds.save(out)?;
     if !has_test {
