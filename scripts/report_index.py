@@ -58,7 +58,7 @@ for nb_path in sorted(Path(a.exec_dir).glob("*.ipynb")):
                     title = line[2:].strip()
                     break
             break
-    keys, verdicts, profile = [], [], None
+    keys, verdicts, profile, skipped = [], [], None, []
     for c in nb.get("cells", []):
         for o in c.get("outputs", []):
             text = o.get("text", "")
@@ -68,18 +68,30 @@ for nb_path in sorted(Path(a.exec_dir).glob("*.ipynb")):
                     keys.append(line[4:].strip())
                 elif line.startswith("VERDICT "):
                     verdicts.append(parse_verdict(line[8:].strip()))
+                elif line.startswith("skipped: "):
+                    skipped.append(line[len("skipped: "):].strip())
                 elif line.startswith("profile ") and profile is None:
                     profile = line.split()[-1]  # the environment cell's resolved profile
-    rows.append((name, title, keys, time.ctime(nb_path.stat().st_mtime), profile, verdicts))
+    rows.append((name, title, keys, time.ctime(nb_path.stat().st_mtime), profile, verdicts, skipped))
+
+
+def skipped_html(skipped):
+    """One line for the cells the data could not serve: how many, and the distinct reasons."""
+    if not skipped:
+        return ""
+    reasons = list(dict.fromkeys(skipped))
+    return (f'<div class="skipped"><small>{len(skipped)} cells skipped (the data cannot serve them): '
+            + "; ".join(html.escape(r) for r in reasons) + "</small></div>")
 profiles = sorted({r[4] for r in rows if r[4]}) or [os.environ.get("MAMMO_PROFILE", "default")]
 items = "\n".join(
     f'<li><a href="{html.escape(n)}.html"><b>{html.escape(n)}</b> — {html.escape(t)}</a>'
     + (f' · <a href="{html.escape(n)}.slides.html">slides</a>' if (out / f"{n}.slides.html").exists() else "")
     + f'<br><small>executed {html.escape(m)}</small>'
     + ("<ul>" + "".join(f"<li><code>{html.escape(k)}</code></li>" for k in ks) + "</ul>" if ks else "")
+    + skipped_html(sk)
     + verdict_html(vs)
     + "</li>"
-    for n, t, ks, m, _, vs in rows
+    for n, t, ks, m, _, vs, sk in rows
 )
 page = f"""<!doctype html><html><head><meta charset="utf-8"><title>mammo reports</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}} li{{margin:0.8em 0}}

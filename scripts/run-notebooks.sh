@@ -28,6 +28,17 @@ JUPYTER="$ROOT/.venv/bin/jupyter"
 [ -x "$JUPYTER" ] || { echo "run-notebooks: $JUPYTER not found: run 'make setup'" >&2; exit 1; }
 export MAMMO_ROOT="$ROOT"
 mkdir -p "$OUT" "$EXEC"
+# Which tasks the notebooks' dataset (MAMMO_DATA, else data/synthetic) can train: cells tagged
+# `needs:TASK` that it cannot serve are skipped with one line saying why (execute_notebook.py).
+SUPPORT="$EXEC/.data-support.json"
+if [ "$EXPORT_ONLY" = 0 ]; then
+  MAMMO_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/mammo"
+  [ -x "$MAMMO_BIN" ] || (cd "$ROOT" && cargo build -q --bin mammo)
+  if ! "$MAMMO_BIN" inspect --json --data "${MAMMO_DATA:-$ROOT/data/synthetic}" > "$SUPPORT.$$.tmp" 2> "$SUPPORT.$$.err"; then
+    echo "run-notebooks: the dataset cannot be read:" >&2; cat "$SUPPORT.$$.err" >&2; exit 1
+  fi
+  mv "$SUPPORT.$$.tmp" "$SUPPORT"; rm -f "$SUPPORT.$$.err"
+fi
 for nb in "${NBS[@]}"; do
   name="$(basename "$nb" .ipynb)"
   src="$ROOT/notebooks/$name.ipynb"
@@ -35,11 +46,8 @@ for nb in "${NBS[@]}"; do
   if [ "$EXPORT_ONLY" = 0 ]; then
     echo "== executing $name (profile ${MAMMO_PROFILE:-default: quick on CPU, full on CUDA})"
     t0=$(date +%s)
-    if ! "$JUPYTER" nbconvert --to notebook --execute \
-        --ExecutePreprocessor.kernel_name=rust \
-        --ExecutePreprocessor.timeout="$TIMEOUT" \
-        --ExecutePreprocessor.startup_timeout=180 \
-        --output-dir "$EXEC" --output "$name.ipynb" "$src"; then
+    if ! "$ROOT/.venv/bin/python" "$ROOT/scripts/execute_notebook.py" "$src" "$EXEC/$name.ipynb" \
+        --support "$SUPPORT" --timeout "$TIMEOUT" --startup-timeout 180; then
       echo "run-notebooks: FAILED: $name (a cell raised an error; see above)" >&2
       exit 1
     fi

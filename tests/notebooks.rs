@@ -453,3 +453,98 @@ fn notebook_02_scratch_on_a_dataset_without_a_test_set() {
         "the held-out test set is not announced: {text}"
     );
 }
+
+/// A labelled-image dataset as `mammo import folder` makes it (made once): 3 classes, 40
+/// training and 10 test images each, every image format.
+fn labelled_data() -> PathBuf {
+    static MAKE: Mutex<()> = Mutex::new(());
+    let _g = MAKE.lock().unwrap_or_else(|e| e.into_inner());
+    let base = build().join("test-data");
+    let d = base.join("labelled");
+    if !d.join("classes.json").exists() {
+        let tree = base.join("labelled-tree");
+        let _ = std::fs::remove_dir_all(&tree);
+        mammo::data::import::folder::example::write_example(
+            &tree,
+            &["disc", "dots", "stripes"],
+            40,
+            10,
+            42,
+        )
+        .unwrap();
+        mammo::data::import::folder::import_folder(
+            &mammo::data::import::folder::FolderOptions::new(&tree, &d),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    }
+    d
+}
+
+/// The lines of the cells skipped because the data cannot serve them.
+fn skipped_lines(nb: &Value) -> Vec<String> {
+    text_of(nb)
+        .lines()
+        .filter(|l| l.starts_with("skipped: "))
+        .map(String::from)
+        .collect()
+}
+
+/// 02 on a labelled-image dataset: the seed's tables are skipped, one line each saying why, and
+/// the scratch CNN trains on the dataset's own classes (macro metrics for three classes).
+#[test]
+fn notebook_02_scratch_on_a_labelled_image_dataset() {
+    let nb = execute_on("02_scratch", &labelled_data(), "-labelled");
+    let text = text_of(&nb);
+    let skipped = skipped_lines(&nb);
+    assert!(
+        skipped.len() >= 20
+            && skipped
+                .iter()
+                .all(|l| l.ends_with("(baseline, abnormality) pairs; this dataset holds labelled images (disc, dots, stripes)")),
+        "{skipped:#?}"
+    );
+    assert!(text.contains("LABELS_SCRATCH (scratch on labels"), "{text}");
+    assert!(text.contains("macro OvR AUC"), "{text}");
+    assert!(
+        text.contains("KEY LABELS_SCRATCH test AUC (own classes): "),
+        "{text}"
+    );
+    assert!(figures(&nb) >= 2, "curves and confusion matrix");
+    // The verdict section is there: the seed's claims are not run on this data, and say why.
+    assert!(
+        text.contains("VERDICT 02_scratch: augmentation-helps: not run on this data: mass-calc needs the course's (baseline, abnormality) pairs"),
+        "{text}"
+    );
+}
+
+/// The other notebooks on a labelled-image dataset run to their end: each cell the data cannot
+/// serve says so in one line; 01 shows the classes instead of pairs.
+#[test]
+fn notebooks_01_03_04_05_on_a_labelled_image_dataset() {
+    let data = labelled_data();
+    let nb = execute_on("01_data", &data, "-labelled");
+    let text = text_of(&nb);
+    assert!(
+        text.contains("pairing: none: single labelled images"),
+        "{text}"
+    );
+    assert!(
+        text.contains("KEY training images per class: [40, 40, 40]"),
+        "{text}"
+    );
+    assert!(skipped_lines(&nb)
+        .iter()
+        .any(|l| l.contains("this cell shows the course's (baseline, abnormality) pairs")));
+    assert!(figures(&nb) >= 3, "class grid, histogram, MIAS pairs");
+    for name in ["03_pretrained", "04_siamese", "05_ensemble"] {
+        let nb = execute_on(name, &data, "-labelled");
+        let skipped = skipped_lines(&nb);
+        assert!(skipped.len() >= 3, "{name}: {skipped:#?}");
+        assert!(
+            text_of(&nb).contains(&format!("VERDICT {name}: "))
+                && text_of(&nb).contains(": not run on this data: "),
+            "{name}: no verdict section"
+        );
+    }
+}

@@ -269,7 +269,15 @@ impl std::fmt::Display for Summary {
             }
         )?;
         for t in no {
-            writeln!(f, "  not {}: {}", t.task, t.reason.as_deref().unwrap_or(""))?;
+            writeln!(
+                f,
+                "  not {}: {}",
+                t.task,
+                t.reason
+                    .as_deref()
+                    .unwrap_or("")
+                    .trim_start_matches(&format!("{} ", t.task))
+            )?;
         }
         Ok(())
     }

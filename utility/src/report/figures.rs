@@ -93,6 +93,15 @@ pub fn image_grid(title: &str, tiles: &[Tile], cols: usize, cell: u32) -> Result
 /// The first `n` pairs of a set chosen so that every abnormality label appears (the files are
 /// sorted by label, so the first pairs would all be one label): (baseline, abnormality) side by side.
 pub fn pairs_grid(set: &PairedSet, n_pairs: usize) -> Result<Figure> {
+    if !set.paired {
+        return crate::error::invalid(
+            "figure",
+            format!(
+                "{} holds labelled images, not (baseline, abnormality) pairs: show it with class_grid",
+                set.images_path.display()
+            ),
+        );
+    }
     let mut chosen = Vec::new();
     let per_label = n_pairs.div_ceil(4).max(1);
     for label in 1..=4u8 {
@@ -121,6 +130,40 @@ pub fn pairs_grid(set: &PairedSet, n_pairs: usize) -> Result<Figure> {
         "(baseline, abnormality) pairs; each patch stretched min..max",
         &tiles,
         4,
+        150,
+    )
+}
+
+/// The first `per_class` images of each class of a labelled-image dataset (`mammo import
+/// folder`), one row per class, captioned with the class name and row.
+pub fn class_grid(ds: &crate::data::dataset::Dataset, per_class: usize) -> Result<Figure> {
+    let Some(classes) = &ds.classes else {
+        return crate::error::invalid(
+            "figure",
+            format!(
+                "{} holds (baseline, abnormality) pairs: show it with pairs_grid",
+                ds.dir.display()
+            ),
+        );
+    };
+    let per_class = per_class.max(1);
+    let mut tiles = Vec::new();
+    for (label, name) in classes.iter().enumerate() {
+        let rows = (0..ds.train.len())
+            .filter(|&r| ds.train.labels[r] as usize == label)
+            .take(per_class);
+        for r in rows {
+            tiles.push(Tile::gray16(
+                ds.train.image(r),
+                Window::Auto,
+                format!("#{r} {name}"),
+            ));
+        }
+    }
+    image_grid(
+        "training images by class; each stretched min..max",
+        &tiles,
+        per_class,
         150,
     )
 }

@@ -170,6 +170,9 @@ pub struct Claim {
     /// The metric the claim is judged on, e.g. `validation ROC AUC`.
     pub metric: String,
     pub prediction: Prediction,
+    /// The tasks its runs train: a dataset that cannot serve one of them cannot test it
+    /// ([`super::Findings::on`]).
+    pub tasks: Vec<crate::data::tasks::Task>,
 }
 
 impl Claim {
@@ -191,7 +194,13 @@ impl Claim {
             b: prediction.is_difference().then(|| "B".to_string()),
             metric: "ROC AUC".into(),
             prediction,
+            tasks: Vec::new(),
         }
+    }
+    /// The tasks the claim's runs train.
+    pub fn on_tasks(mut self, tasks: &[crate::data::tasks::Task]) -> Claim {
+        self.tasks = tasks.to_vec();
+        self
     }
     /// The two configurations compared (A − B).
     pub fn comparing(mut self, a: impl Into<String>, b: impl Into<String>) -> Claim {

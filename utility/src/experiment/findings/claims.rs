@@ -1,11 +1,12 @@
 //! The seed report's claims, section by section, as data.
 use super::*;
+use crate::data::tasks::Task;
 use crate::error::{Error, Result};
 /// The seed report's claims (/work/shared/seed/report.md, cited by section), each with the
 /// notebook that tests it.
 pub fn seed_claims() -> Vec<Claim> {
     let m = DEFAULT_MARGIN;
-    vec![
+    let claims = vec![
         Claim::new(
             "augmentation-helps",
             "02_scratch",
@@ -172,7 +173,29 @@ pub fn seed_claims() -> Vec<Claim> {
             "Ensemble AUC 0.71, accuracy 0.71, F2 0.68 vs the best member (InceptionV3) AUC \
              0.70, accuracy 0.69, F2 0.69. One test set, no interval.",
         ),
-    ]
+    ];
+    claims
+        .into_iter()
+        .map(|c| {
+            let tasks = claim_tasks(&c.id);
+            c.on_tasks(tasks)
+        })
+        .collect()
+}
+
+/// The tasks the runs of a seed claim train (by claim id).
+fn claim_tasks(id: &str) -> &'static [Task] {
+    match id {
+        "augmentation-helps"
+        | "rmsprop-at-least-adam"
+        | "mass-calc-learnable"
+        | "mass-calc-auc"
+        | "vgg16-top-vs-deeper-cut-mc"
+        | "inception-top-vs-top1-mc" => &[Task::MassCalc],
+        "benign-malignant-much-harder" => &[Task::MassCalc, Task::BenignMalignant],
+        "siamese-baseline-helps" => &[Task::Siamese, Task::MassCalc],
+        _ => &[Task::BenignMalignant],
+    }
 }
 
 /// The seed claim `id` (see [`seed_claims`]).

@@ -154,6 +154,9 @@ pub enum Outcome {
     NotRun(String),
     /// The estimate failed (why), e.g. a set too small for the bootstrap.
     NotEstimated(String),
+    /// The dataset cannot serve the claim's task (why), e.g. a labelled-image dataset for a
+    /// claim about mass vs calcification pairs.
+    NotOnThisData(String),
 }
 
 /// A claim, this run's outcome for it, and its verdict.
@@ -235,11 +238,13 @@ impl Finding {
         }
     }
 
-    /// `agrees`, `disagrees`, `undecided`, `not run in this profile` or `not estimated`.
+    /// `agrees`, `disagrees`, `undecided`, `not run in this profile`, `not run on this data` or
+    /// `not estimated`.
     pub fn status(&self) -> &'static str {
         match (&self.outcome, self.verdict()) {
             (_, Some(v)) => v.as_str(),
             (Outcome::NotRun(_), _) => "not run in this profile",
+            (Outcome::NotOnThisData(_), _) => "not run on this data",
             _ => "not estimated",
         }
     }
@@ -261,6 +266,7 @@ impl Finding {
             }
             Outcome::NotRun(why) => format!("not run in this profile: {why}"),
             Outcome::NotEstimated(why) => format!("not estimated: {why}"),
+            Outcome::NotOnThisData(why) => format!("not run on this data: {why}"),
         }
     }
 
@@ -277,7 +283,9 @@ impl Finding {
     /// (for a claim without an estimate, the reason in place of the estimate).
     pub fn verdict_line(&self, notebook: &str) -> String {
         let mut est = match &self.outcome {
-            Outcome::NotRun(why) | Outcome::NotEstimated(why) => why.clone(),
+            Outcome::NotRun(why) | Outcome::NotEstimated(why) | Outcome::NotOnThisData(why) => {
+                why.clone()
+            }
             Outcome::Estimated(_) => self.estimate_text(),
         };
         if let Some(n) = &self.weights_note {

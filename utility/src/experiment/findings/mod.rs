@@ -76,6 +76,22 @@ impl Findings {
         Findings { notebook, findings }
     }
 
+    /// These findings for a dataset: each claim whose task the dataset cannot serve
+    /// ([`crate::data::dataset::Dataset::supports`], e.g. mass vs calcification on a
+    /// labelled-image dataset) is "not run on this data", with the reason, instead of "not run
+    /// in this profile". The notebook's cells of that task are skipped.
+    pub fn on(mut self, ds: &crate::data::dataset::Dataset) -> Findings {
+        for f in &mut self.findings {
+            if !matches!(f.outcome, Outcome::NotRun(_)) {
+                continue;
+            }
+            if let Some(why) = f.claim.tasks.iter().find_map(|&t| ds.supports(t).err()) {
+                f.outcome = Outcome::NotOnThisData(why);
+            }
+        }
+        self
+    }
+
     /// Add a finding; one for the same claim id replaces the earlier one in its place.
     pub fn add(&mut self, finding: Finding) -> &mut Findings {
         match self

@@ -442,6 +442,8 @@ fn write_outputs(
         classes: None,
     };
     ds.save(out)?;
+    // A labelled-image dataset imported into this folder before would take precedence.
+    let _ = std::fs::remove_file(out.join(crate::data::dataset::CLASSES_FILE));
     if !has_test {
         // A test set left by an earlier import into this folder is not this import's.
         for f in [TEST_IMAGES, TEST_LABELS] {
