@@ -114,7 +114,7 @@ fn scan_writes_a_heat_map_and_the_top_windows_of_a_full_size_mammogram() {
     std::fs::write(&txt, "not an image").unwrap();
     let e = scan(&run, &txt);
     assert!(
-        e.contains("notes.txt") && e.contains("not a DICOM, PNG or TIFF"),
+        e.contains("notes.txt") && e.contains("not a DICOM, PNG, TIFF or PGM"),
         "{e}"
     );
 }

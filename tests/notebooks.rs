@@ -548,3 +548,48 @@ fn notebooks_01_03_04_05_on_a_labelled_image_dataset() {
         );
     }
 }
+
+/// A CBIS-DDSM download imported with `mammo import cbis-ddsm` (made once: 12 training and 4
+/// test cases of each label, the release's layout and CSV schema).
+fn cbis_data() -> PathBuf {
+    static MAKE: Mutex<()> = Mutex::new(());
+    let _g = MAKE.lock().unwrap_or_else(|e| e.into_inner());
+    let base = build().join("test-data");
+    let d = base.join("cbis");
+    if !d.join("public_test_labels.npy").exists() {
+        let download = base.join("cbis-download");
+        let _ = std::fs::remove_dir_all(&download);
+        mammo::data::import::cbis::example::write_cohort(&download, 12, 4, 3).unwrap();
+        let s = mammo::data::import::cbis::import_cbis(
+            &mammo::data::import::cbis::CbisOptions::new(&download, &d),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!((s.train_pairs, s.test_pairs, s.skipped.len()), (48, 16, 0));
+    }
+    d
+}
+
+/// 02 on a CBIS-DDSM import: every table of the seed trains on the imported pairs, and no cell
+/// of the seed's tasks is skipped.
+#[test]
+fn notebook_02_scratch_on_a_cbis_ddsm_import() {
+    let nb = execute_on("02_scratch", &cbis_data(), "-cbis");
+    let text = text_of(&nb);
+    assert!(text.contains("(48 + 16 pairs)"), "{text}");
+    let skipped = skipped_lines(&nb);
+    assert!(
+        skipped
+            .iter()
+            .all(|l| l.starts_with("skipped: labels needs")),
+        "{skipped:#?}"
+    );
+    assert!(
+        text.contains("KEY SCRATCH_4 test AUC (mass/calc): "),
+        "{text}"
+    );
+    assert!(
+        text.contains("KEY SCRATCH_BM_V6 test F2 (benign/malignant): "),
+        "{text}"
+    );
+}

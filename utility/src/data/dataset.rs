@@ -411,55 +411,6 @@ impl Dataset {
         })
     }
 
-    /// Whether the dataset can train `task`: `Err` says why not in one line (pairs or labelled
-    /// images; a class without at least two examples to train on).
-    pub fn supports(&self, task: crate::data::tasks::Task) -> std::result::Result<(), String> {
-        use crate::data::tasks::Task;
-        let task = match (task, &self.classes) {
-            (Task::Labels(_), None) => {
-                return Err(
-                    "labels needs a labelled-image dataset (made by `mammo import folder`); this one holds (baseline, abnormality) pairs".into(),
-                )
-            }
-            (Task::Labels(_), Some(c)) => Task::Labels(c.len() as u8),
-            (t, Some(c)) => {
-                return Err(format!(
-                    "{t} needs the course's (baseline, abnormality) pairs; this dataset holds labelled images ({})",
-                    c.join(", ")
-                ))
-            }
-            (t, None) => t,
-        };
-        let samples =
-            crate::data::tasks::task_samples(task, &self.train).map_err(|e| e.to_string())?;
-        let counts = crate::data::tasks::class_counts(&samples, task.n_classes());
-        let names = self.class_names(task);
-        let few: Vec<String> = counts
-            .iter()
-            .zip(&names)
-            .filter(|(&c, _)| c < 2)
-            .map(|(c, n)| format!("{n} ({c})"))
-            .collect();
-        if few.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{} needs every class in the training data; this dataset has too few examples of {}",
-                task.name(),
-                few.join(", ")
-            ))
-        }
-    }
-
-    /// The class names of a task on this dataset: the seed's for its tasks, the dataset's own
-    /// for `labels`.
-    pub fn class_names(&self, task: crate::data::tasks::Task) -> Vec<String> {
-        match (task, &self.classes) {
-            (crate::data::tasks::Task::Labels(_), Some(c)) => c.clone(),
-            (t, _) => t.class_names().iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
     /// Load from explicit image and label paths (no test set).
     pub fn from_files(images: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Dataset> {
         let train = PairedSet::load(&images, &labels)?;
@@ -618,47 +569,5 @@ mod tests {
         let lb = hdr("<i8", "(1000000000000,)");
         let e = PairedSet::from_npy_bytes(&ib, &lb, "i.npy", "l.npy").unwrap_err();
         assert!(e.to_string().starts_with("l.npy: truncated data"), "{e}");
-    }
-
-    /// A mass-only import (no calcification) can train benign vs malignant, not mass vs
-    /// calcification, the Siamese task or the four classes; the reasons name the missing
-    /// classes. Course pairs cannot train `labels`.
-    #[test]
-    fn which_tasks_a_dataset_supports() {
-        use crate::data::tasks::Task;
-        let tmp = tempfile::tempdir().unwrap();
-        let (ip, lp) = write_pair(tmp.path(), &[0, 1, 0, 2, 0, 1, 0, 2, 0, 1]);
-        let ds = Dataset::from_files(&ip, &lp).unwrap();
-        assert_eq!(ds.supports(Task::BenignMalignant), Ok(()));
-        for t in [Task::MassCalc, Task::Siamese, Task::FourClass] {
-            let e = ds.supports(t).unwrap_err();
-            assert!(
-                e.contains("too few examples of") && e.contains("calcification"),
-                "{t}: {e}"
-            );
-        }
-        let e = ds.supports(Task::Labels(0)).unwrap_err();
-        assert!(
-            e.starts_with("labels needs a labelled-image dataset"),
-            "{e}"
-        );
-        // The findings of the mass/calcification claims say the data cannot test them.
-        let f = crate::experiment::findings::Findings::for_notebook("02_scratch").on(&ds);
-        let lines = f.verdict_lines();
-        let line = |id: &str| {
-            lines
-                .iter()
-                .find(|l| l.contains(&format!(": {id}: ")))
-                .unwrap()
-                .clone()
-        };
-        assert!(
-            line("augmentation-helps").contains(": not run on this data: "),
-            "{lines:#?}"
-        );
-        assert!(
-            line("contrast-helps-bm").contains(": not run in this profile: "),
-            "{lines:#?}"
-        );
     }
 }

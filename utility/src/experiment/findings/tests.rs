@@ -337,3 +337,38 @@ fn seed_claims_are_well_formed() {
     }
     assert!(seed_claim("no-such-claim").is_err());
 }
+
+/// On a mass-only dataset (no calcification), the claims about mass vs calcification are "not
+/// run on this data", with the reason; those about benign vs malignant stay "not run in this
+/// profile" until their runs are recorded.
+#[test]
+fn claims_the_data_cannot_test_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ip, lp) = (tmp.path().join("i.npy"), tmp.path().join("l.npy"));
+    let labels = [0i64, 1, 0, 2, 0, 1, 0, 2, 0, 1];
+    crate::data::npy::write(&ip, &[10, 150, 150], &vec![7u8; 10 * 150 * 150]).unwrap();
+    crate::data::npy::write(&lp, &[10], &labels).unwrap();
+    let ds = crate::data::dataset::Dataset::from_files(&ip, &lp).unwrap();
+    let f = Findings::for_notebook("02_scratch").on(&ds);
+    let lines = f.verdict_lines();
+    let line = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(&format!(": {id}: ")))
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        line("augmentation-helps")
+            .contains(": not run on this data: mass-calc needs every class in the training data"),
+        "{lines:#?}"
+    );
+    assert!(
+        line("benign-malignant-much-harder").contains(": not run on this data: "),
+        "{lines:#?}"
+    );
+    assert!(
+        line("contrast-helps-bm").contains(": not run in this profile: "),
+        "{lines:#?}"
+    );
+}

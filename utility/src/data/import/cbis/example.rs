@@ -291,6 +291,103 @@ pub fn write_example_scaled(root: &Path, k: usize) -> Result<Vec<ExampleLesion>>
     ])
 }
 
+/// A larger download without traps, for running the notebooks on an import: `per_label` training
+/// and `test_per_label` test cases of each label (mass benign, mass malignant, calcification
+/// benign, calcification malignant), one lesion per 320 x 480 16-bit mammogram, masses larger
+/// (18-48 px) than calcification clusters (8-16 px), positions and sizes drawn from `seed`. The
+/// release's folder layout and CSV schema; returns the number of cases written.
+pub fn write_cohort(
+    root: &Path,
+    per_label: usize,
+    test_per_label: usize,
+    seed: u64,
+) -> Result<usize> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = crate::rng::SeededRng::seed_from_u64(seed);
+    let dl = root.join("CBIS-DDSM");
+    let uid = "1.3.6.1.4.1.9590.100.1.2.2";
+    let mut mass = [String::from(MASS_HEADER), String::from(MASS_HEADER)];
+    let mut calc = [String::from(CALC_HEADER), String::from(CALC_HEADER)];
+    let mut n = 0usize;
+    for (split, count) in [(0usize, per_label), (1, test_per_label)] {
+        for label in 1..=4u8 {
+            for _ in 0..count {
+                n += 1;
+                let is_mass = label <= 2;
+                let side = (if is_mass {
+                    rng.gen_range(18..=48)
+                } else {
+                    rng.gen_range(8..=16)
+                }) as usize;
+                let lesion = Rect {
+                    x: rng.gen_range(BREAST_X0 + 20..WIDTH - side - 10),
+                    y: rng.gen_range(20..HEIGHT - side - 20),
+                    w: side,
+                    h: side * rng.gen_range(70..=130) / 100,
+                };
+                let kind = if is_mass { "Mass" } else { "Calc" };
+                let part = if split == 0 { "Training" } else { "Test" };
+                let (lr, view) = if n.is_multiple_of(2) {
+                    ("LEFT", "CC")
+                } else {
+                    ("RIGHT", "MLO")
+                };
+                let patient = format!("P_{:05}", 10_000 + n);
+                let case = format!("{kind}-{part}_{patient}_{lr}_{view}");
+                let full = dl
+                    .join(&case)
+                    .join("07-20-2016-DDSM-1")
+                    .join("1.000000-full mammogram images-1");
+                dcm(
+                    &full.join("1-1.dcm"),
+                    WIDTH,
+                    HEIGHT,
+                    &full_values_scaled(16, &[lesion], 1),
+                    spec(16, &case, "full mammogram images"),
+                )?;
+                let roi = dl
+                    .join(format!("{case}_1"))
+                    .join("08-07-2016-DDSM-1")
+                    .join("1.000000-ROI mask images-1");
+                dcm(
+                    &roi.join("1-1.dcm"),
+                    WIDTH,
+                    HEIGHT,
+                    &mask_values(&lesion, 65535, 1),
+                    spec(16, &format!("{case}_1"), "ROI mask images"),
+                )?;
+                let pathology = if label % 2 == 0 {
+                    "MALIGNANT"
+                } else {
+                    "BENIGN"
+                };
+                let paths = format!("{case}/{uid}/{uid}.{n}/000000.dcm,{case}_1/{uid}/{uid}.{n}1/000000.dcm,{case}_1/{uid}/{uid}.{n}2/000001.dcm");
+                let line = if is_mass {
+                    format!("\n{patient},2,{lr},{view},1,mass,OVAL,CIRCUMSCRIBED,4,{pathology},3,{paths}")
+                } else {
+                    format!("\n{patient},2,{lr},{view},1,calcification,PLEOMORPHIC,CLUSTERED,4,{pathology},3,{paths}")
+                };
+                if is_mass {
+                    mass[split].push_str(&line);
+                } else {
+                    calc[split].push_str(&line);
+                }
+            }
+        }
+    }
+    for (split, name) in [(0, "train"), (1, "test")] {
+        write(
+            &root.join(format!("mass_case_description_{name}_set.csv")),
+            &format!("{}\n", mass[split]),
+        )?;
+        write(
+            &root.join(format!("calc_case_description_{name}_set.csv")),
+            &format!("{}\n", calc[split]),
+        )?;
+    }
+    Ok(n)
+}
+
 fn write(path: &PathBuf, text: &str) -> Result<()> {
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
         .map_err(|e| Error::io(path, e))?;
