@@ -54,6 +54,17 @@ impl crate::data::dataset::Dataset {
     }
 }
 
+/// Five (baseline, mass) pairs, three benign and two malignant, written into `dir` and loaded:
+/// a dataset that cannot train mass vs calcification (tests).
+#[cfg(test)]
+pub(crate) fn mass_only_dataset(dir: &std::path::Path) -> crate::data::dataset::Dataset {
+    let (ip, lp) = (dir.join("i.npy"), dir.join("l.npy"));
+    let labels = [0i64, 1, 0, 2, 0, 1, 0, 2, 0, 1];
+    crate::data::npy::write(&ip, &[10, 150, 150], &vec![7u8; 10 * 150 * 150]).unwrap();
+    crate::data::npy::write(&lp, &[10], &labels).unwrap();
+    crate::data::dataset::Dataset::from_files(&ip, &lp).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,11 +75,7 @@ mod tests {
     #[test]
     fn which_tasks_a_dataset_supports() {
         let tmp = tempfile::tempdir().unwrap();
-        let (ip, lp) = (tmp.path().join("i.npy"), tmp.path().join("l.npy"));
-        let labels = [0i64, 1, 0, 2, 0, 1, 0, 2, 0, 1];
-        crate::data::npy::write(&ip, &[10, 150, 150], &vec![7u8; 10 * 150 * 150]).unwrap();
-        crate::data::npy::write(&lp, &[10], &labels).unwrap();
-        let ds = crate::data::dataset::Dataset::from_files(&ip, &lp).unwrap();
+        let ds = mass_only_dataset(tmp.path());
         assert_eq!(ds.supports(Task::BenignMalignant), Ok(()));
         for t in [Task::MassCalc, Task::Siamese, Task::FourClass] {
             let e = ds.supports(t).unwrap_err();

@@ -486,13 +486,7 @@ impl Run {
             ),
             pset,
             &cams,
-            &self
-                .config
-                .data
-                .class_names()
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
+            &self.config.data.class_names(),
         )
     }
 }

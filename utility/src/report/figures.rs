@@ -323,11 +323,11 @@ pub fn cam_figure(
     title: &str,
     set: &PairedSet,
     cams: &[Cam],
-    class_names: &[&str],
+    class_names: &[impl AsRef<str>],
 ) -> Result<Figure> {
     let mut tiles = Vec::new();
     for c in cams {
-        let name = |k: u8| class_names.get(k as usize).copied().unwrap_or("?");
+        let name = |k: u8| class_names.get(k as usize).map_or("?", |n| n.as_ref());
         let verdict = if c.label == c.predicted {
             "correct"
         } else {

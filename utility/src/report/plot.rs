@@ -333,7 +333,7 @@ pub fn side_by_side(figs: &[Figure]) -> Figure {
 pub fn confusion_matrix_chart(
     title: &str,
     cm: &[Vec<usize>],
-    class_names: &[&str],
+    class_names: &[impl AsRef<str>],
 ) -> Result<Figure> {
     let k = cm.len().max(1);
     let cell = if k <= 2 { 110u32 } else { 80 };
@@ -357,13 +357,13 @@ pub fn confusion_matrix_chart(
             "<text x=\"{}\" y=\"{}\" font-family=\"sans-serif\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n",
             left + cell * j as u32 + cell / 2,
             top - 8,
-            crate::display::html_escape(name)
+            crate::display::html_escape(name.as_ref())
         ));
         svg.push_str(&format!(
             "<text x=\"{}\" y=\"{}\" font-family=\"sans-serif\" font-size=\"12\" text-anchor=\"end\">{}</text>\n",
             left - 8,
             top + cell * j as u32 + cell / 2 + 4,
-            crate::display::html_escape(name)
+            crate::display::html_escape(name.as_ref())
         ));
     }
     for (i, row) in cm.iter().enumerate() {

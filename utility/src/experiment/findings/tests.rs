@@ -344,11 +344,7 @@ fn seed_claims_are_well_formed() {
 #[test]
 fn claims_the_data_cannot_test_say_so() {
     let tmp = tempfile::tempdir().unwrap();
-    let (ip, lp) = (tmp.path().join("i.npy"), tmp.path().join("l.npy"));
-    let labels = [0i64, 1, 0, 2, 0, 1, 0, 2, 0, 1];
-    crate::data::npy::write(&ip, &[10, 150, 150], &vec![7u8; 10 * 150 * 150]).unwrap();
-    crate::data::npy::write(&lp, &[10], &labels).unwrap();
-    let ds = crate::data::dataset::Dataset::from_files(&ip, &lp).unwrap();
+    let ds = crate::data::support::mass_only_dataset(tmp.path());
     let f = Findings::for_notebook("02_scratch").on(&ds);
     let lines = f.verdict_lines();
     let line = |id: &str| {

@@ -34,13 +34,7 @@ impl Run {
         crate::report::plot::confusion_matrix_chart(
             &format!("{} — {set}{thr}", self.config.name),
             &m.confusion_matrix,
-            &self
-                .config
-                .data
-                .class_names()
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
+            &self.config.data.class_names(),
         )
     }
 

@@ -450,15 +450,7 @@ fn write_outputs(
             let _ = std::fs::remove_file(out.join(f));
         }
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for m in manifest.iter().flatten() {
-        w.serialize(m)
-            .map_err(|e| Error::Other(format!("manifest: {e}")))?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Other(format!("manifest: {e}")))?;
-    crate::fsx::write_bytes_atomic(out.join("manifest.csv"), &bytes)?;
+    super::write_csv(&out.join("manifest.csv"), manifest.iter().flatten())?;
     let skipped = out.join("skipped.csv");
     if summary.skipped.is_empty() {
         let _ = std::fs::remove_file(&skipped);

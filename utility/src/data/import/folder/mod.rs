@@ -485,28 +485,12 @@ fn write_outputs(
             let _ = std::fs::remove_file(out.join(f));
         }
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for m in &manifest {
-        w.serialize(m)
-            .map_err(|e| Error::Other(format!("manifest: {e}")))?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Other(format!("manifest: {e}")))?;
-    crate::fsx::write_bytes_atomic(out.join("manifest.csv"), &bytes)?;
+    super::write_csv(&out.join("manifest.csv"), &manifest)?;
     let skipped = out.join("skipped.csv");
     if summary.skipped.is_empty() {
         let _ = std::fs::remove_file(&skipped);
     } else {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for s in &summary.skipped {
-            w.serialize(s)
-                .map_err(|e| Error::Other(format!("skipped.csv: {e}")))?;
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| Error::Other(format!("skipped.csv: {e}")))?;
-        crate::fsx::write_bytes_atomic(&skipped, &bytes)?;
+        super::write_csv(&skipped, &summary.skipped)?;
     }
     debug_assert!(out.join(CLASSES_FILE).exists());
     Ok(())
