@@ -103,6 +103,11 @@ fn read_png(path: &Path) -> Result<Gray16> {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => {
             buf[..w * h].iter().map(|&v| u16::from(v) * 257).collect()
         }
+        (c @ (png::ColorType::Rgb | png::ColorType::Rgba | png::ColorType::GrayscaleAlpha), d)
+            if matches!(d, png::BitDepth::Eight | png::BitDepth::Sixteen) =>
+        {
+            grey_of_channels(path, &buf, w * h, c, d == png::BitDepth::Sixteen)?
+        }
         (c, d) => {
             return Err(Error::bad_file(
                 path,
@@ -111,6 +116,48 @@ fn read_png(path: &Path) -> Result<Gray16> {
         }
     };
     Gray16::new(w, h, px)
+}
+
+/// The grey values of a PNG stored with colour or alpha channels: accepted when it is grey in
+/// all but name (red = green = blue in every pixel, alpha fully opaque), as viewers often export
+/// grey images; a colour or transparent image is refused (which grey it should become is the
+/// user's call).
+fn grey_of_channels(
+    path: &Path,
+    buf: &[u8],
+    n: usize,
+    color: png::ColorType,
+    sixteen: bool,
+) -> Result<Vec<u16>> {
+    let channels = color.samples();
+    let sample = |i: usize| -> u16 {
+        if sixteen {
+            u16::from_be_bytes([buf[2 * i], buf[2 * i + 1]])
+        } else {
+            u16::from(buf[i]) * 257
+        }
+    };
+    let has_alpha = matches!(color, png::ColorType::Rgba | png::ColorType::GrayscaleAlpha);
+    let colour = matches!(color, png::ColorType::Rgb | png::ColorType::Rgba);
+    let mut out = Vec::with_capacity(n);
+    for p in 0..n {
+        let base = p * channels;
+        let v = sample(base);
+        if colour && (sample(base + 1) != v || sample(base + 2) != v) {
+            return Err(Error::bad_file(
+                path,
+                format!("a colour PNG (pixel {p} is not grey): mammo reads grey images; convert it to grey first"),
+            ));
+        }
+        if has_alpha && sample(base + channels - 1) != u16::MAX {
+            return Err(Error::bad_file(
+                path,
+                format!("a PNG with transparency (pixel {p}): mammo reads opaque grey images"),
+            ));
+        }
+        out.push(v);
+    }
+    Ok(out)
 }
 
 fn read_tiff(path: &Path) -> Result<Gray16> {

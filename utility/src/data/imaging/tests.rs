@@ -442,10 +442,69 @@ fn images_of_every_format_read_to_the_same_pixels() {
         e.contains("notes.txt") && e.contains("not a DICOM, PNG, TIFF or PGM"),
         "{e}"
     );
+    // Grey stored as RGB, or with an opaque alpha channel, is grey; colour and transparency are
+    // refused by name.
     let rgb = dir.path().join("rgb.png");
-    crate::display::encode_rgb_png(2, 2, &[0u8; 12])
+    let grey_rgb: Vec<u8> = v8.iter().flat_map(|&v| [v, v, v]).collect();
+    crate::display::encode_rgb_png(w as u32, h as u32, &grey_rgb)
         .unwrap()
         .save(&rgb)
         .unwrap();
-    assert!(read_any(&rgb).unwrap_err().to_string().contains("grey PNG"));
+    assert_eq!(read_any(&rgb).unwrap().pixels, as16);
+    let mut colour = grey_rgb.clone();
+    colour[3 * 7 + 1] ^= 1;
+    crate::display::encode_rgb_png(w as u32, h as u32, &colour)
+        .unwrap()
+        .save(&rgb)
+        .unwrap();
+    let e = read_any(&rgb).unwrap_err().to_string();
+    assert!(
+        e.contains("rgb.png") && e.contains("a colour PNG (pixel 7"),
+        "{e}"
+    );
+    let write = |p: &std::path::Path, color: png::ColorType, depth: png::BitDepth, data: &[u8]| {
+        let f = std::fs::File::create(p).unwrap();
+        let mut e = png::Encoder::new(f, w as u32, h as u32);
+        e.set_color(color);
+        e.set_depth(depth);
+        e.write_header().unwrap().write_image_data(data).unwrap();
+    };
+    let rgba16 = dir.path().join("rgba16.png");
+    let opaque: Vec<u8> = v16
+        .iter()
+        .flat_map(|v| {
+            [
+                v.to_be_bytes(),
+                v.to_be_bytes(),
+                v.to_be_bytes(),
+                [255, 255],
+            ]
+        })
+        .flatten()
+        .collect();
+    write(
+        &rgba16,
+        png::ColorType::Rgba,
+        png::BitDepth::Sixteen,
+        &opaque,
+    );
+    assert_eq!(read_any(&rgba16).unwrap().pixels, v16);
+    let ga = dir.path().join("ga.png");
+    let mut alpha: Vec<u8> = v8.iter().flat_map(|&v| [v, 255]).collect();
+    write(
+        &ga,
+        png::ColorType::GrayscaleAlpha,
+        png::BitDepth::Eight,
+        &alpha,
+    );
+    assert_eq!(read_any(&ga).unwrap().pixels, as16);
+    alpha[2 * 4 + 1] = 128;
+    write(
+        &ga,
+        png::ColorType::GrayscaleAlpha,
+        png::BitDepth::Eight,
+        &alpha,
+    );
+    let e = read_any(&ga).unwrap_err().to_string();
+    assert!(e.contains("a PNG with transparency (pixel 4)"), "{e}");
 }
