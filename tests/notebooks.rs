@@ -510,7 +510,10 @@ fn notebook_02_scratch_on_a_labelled_image_dataset() {
         text.contains("KEY LABELS_SCRATCH test AUC (own classes): "),
         "{text}"
     );
-    assert!(figures(&nb) >= 2, "curves and confusion matrix");
+    assert!(
+        figures(&nb) >= 3,
+        "curves, confusion matrix and Grad-CAM examples"
+    );
     // The verdict section is there: the seed's claims are not run on this data, and say why.
     assert!(
         text.contains("VERDICT 02_scratch: augmentation-helps: not run on this data: mass-calc needs the course's (baseline, abnormality) pairs"),

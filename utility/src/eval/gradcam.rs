@@ -130,6 +130,36 @@ pub fn pick_examples(samples: &[Sample], probs: &[f64], threshold: f64) -> Vec<S
     out
 }
 
+/// [`pick_examples`] for `k` classes: `probs` holds each sample's `k` class probabilities in a
+/// row; for each class, its most confident correct prediction and the most confident wrong
+/// prediction of one of its samples (arg-max decisions), when there is one.
+pub fn pick_examples_multi(samples: &[Sample], probs: &[f64], k: usize) -> Vec<Sample> {
+    let rows: Vec<&[f64]> = probs.chunks(k.max(1)).collect();
+    let argmax = |r: &[f64]| {
+        r.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or(0, |(i, _)| i as u8)
+    };
+    let mut out = Vec::new();
+    for class in 0..k as u8 {
+        for want_correct in [true, false] {
+            if let Some((s, _)) = samples
+                .iter()
+                .zip(&rows)
+                .filter(|(s, r)| s.label == class && ((argmax(r) == class) == want_correct))
+                .max_by(|a, b| {
+                    let top = |r: &[f64]| r.iter().copied().fold(f64::MIN, f64::max);
+                    top(a.1).total_cmp(&top(b.1))
+                })
+            {
+                out.push(*s);
+            }
+        }
+    }
+    out
+}
+
 /// A PNG of the patch (gray) and its Grad-CAM overlay side by side (300x150).
 pub fn side_by_side_png(set: &PairedSet, cam: &Cam) -> Result<crate::display::PngImage> {
     let gray = to_display(set.image(cam.row), Window::Auto);

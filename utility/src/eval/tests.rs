@@ -210,3 +210,31 @@ fn ensemble_refuses_other_data_and_disjoint_runs() {
     let e = ensemble(&[&a, &disjoint]).unwrap_err().to_string();
     assert!(e.contains("share no validation sample"), "{e}");
 }
+
+/// Grad-CAM examples: for each class its most confident correct prediction and the most
+/// confident wrong one among its samples, by threshold (two classes) or arg-max (more).
+#[test]
+fn grad_cam_examples_are_the_most_confident_right_and_wrong_of_each_class() {
+    use crate::data::tasks::Sample;
+    use crate::eval::gradcam::{pick_examples, pick_examples_multi};
+    let s = |row: usize, label: u8| Sample { row, label };
+    let samples = [s(0, 0), s(1, 0), s(2, 0), s(3, 1), s(4, 1), s(5, 1)];
+    // class 0: correct 0.1 and 0.3 (0.1 is more confident), wrong 0.6; class 1: correct 0.9,
+    // wrong 0.4 and 0.2 (0.2 is more confident).
+    let probs = [0.3, 0.1, 0.6, 0.9, 0.4, 0.2];
+    let rows = |v: Vec<Sample>| v.iter().map(|s| s.row).collect::<Vec<_>>();
+    assert_eq!(rows(pick_examples(&samples, &probs, 0.5)), [1, 2, 3, 5]);
+    // At threshold 0.35 row 4 (0.4) turns into a correct class-1 prediction; row 3 (0.9) stays
+    // the most confident one, row 5 (0.2) the most confident wrong one.
+    assert_eq!(rows(pick_examples(&samples, &probs, 0.35)), [1, 2, 3, 5]);
+    let three = [s(0, 0), s(1, 0), s(2, 1), s(3, 2), s(4, 2)];
+    #[rustfmt::skip]
+    let p3 = [
+        0.7, 0.2, 0.1, // row 0: class 0, right (0.7)
+        0.1, 0.8, 0.1, // row 1: class 0, wrong (predicts 1 at 0.8)
+        0.2, 0.5, 0.3, // row 2: class 1, right (0.5)
+        0.1, 0.1, 0.8, // row 3: class 2, right (0.8)
+        0.6, 0.1, 0.3, // row 4: class 2, wrong (predicts 0 at 0.6)
+    ];
+    assert_eq!(rows(pick_examples_multi(&three, &p3, 3)), [0, 1, 2, 3, 4]);
+}

@@ -436,14 +436,16 @@ impl Run {
     }
 
     /// Grad-CAM overlays on `set` (`validation` or `test`) for one confident correct and one
-    /// confident wrong prediction of each class (binary tasks; scratch and pretrained models).
+    /// confident wrong prediction of each class (single-image tasks, binary or more classes;
+    /// scratch and pretrained models).
     pub fn explain(&mut self, ds: &Dataset, set: &str) -> Result<Figure> {
-        if self.config.data.task.n_classes() != 2 || self.config.data.task.is_pair() {
+        if self.config.data.task.is_pair() {
             return crate::error::invalid(
                 "explain",
-                "Grad-CAM examples are drawn for the single-image binary tasks",
+                "Grad-CAM examples are drawn for the single-image tasks",
             );
         }
+        let k = self.config.data.task.n_classes();
         let data = train::prepare(&self.config, ds)?;
         let pset = match set {
             "test" => data
@@ -455,25 +457,28 @@ impl Run {
                 return crate::error::invalid("set", format!("'{o}': expected validation or test"))
             }
         };
-        let (samples, probs): (Vec<crate::data::tasks::Sample>, Vec<f64>) = self
+        let (samples, probs): (Vec<crate::data::tasks::Sample>, Vec<Vec<f64>>) = self
             .predictions
             .rows
             .iter()
             .filter(|r| r.set == set)
-            .filter_map(|r| {
-                r.probs.first().map(|&p| {
-                    (
-                        crate::data::tasks::Sample {
-                            row: r.index,
-                            label: r.label,
-                        },
-                        p,
-                    )
-                })
+            .map(|r| {
+                (
+                    crate::data::tasks::Sample {
+                        row: r.index,
+                        label: r.label,
+                    },
+                    r.probs.clone(),
+                )
             })
             .unzip();
+        let probs: Vec<f64> = probs.into_iter().flatten().collect();
         let thr = self.set(set)?.threshold.unwrap_or(0.5);
-        let picks = crate::eval::gradcam::pick_examples(&samples, &probs, thr);
+        let picks = if k == 2 {
+            crate::eval::gradcam::pick_examples(&samples, &probs, thr)
+        } else {
+            crate::eval::gradcam::pick_examples_multi(&samples, &probs, k)
+        };
         let model = self.load_model()?;
         let cams = picks
             .iter()
