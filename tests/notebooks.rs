@@ -2,7 +2,7 @@
 //! without a failing cell, and exports to HTML with its figures inline.
 mod common;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Condvar, Mutex};
 
@@ -54,15 +54,26 @@ fn build() -> PathBuf {
     common::root().join("build")
 }
 
-/// A small synthetic dataset for the smoke profile (made once).
-fn smoke_data() -> PathBuf {
+/// The test dataset `build/test-data/<name>`, made once by `make(dataset dir, scratch dir for
+/// its sources)` unless its file `last` (written last) is already there.
+fn made_once(name: &str, last: &str, make: impl FnOnce(&Path, &Path)) -> PathBuf {
     static MAKE: Mutex<()> = Mutex::new(());
     let _g = MAKE.lock().unwrap_or_else(|e| e.into_inner());
-    let d = build().join("test-data").join("smoke");
-    if !d.join("public_test_labels.npy").exists() {
-        common::small_synth(&d, 0.03, 7);
+    let base = build().join("test-data");
+    let d = base.join(name);
+    if !d.join(last).exists() {
+        let src = base.join(format!("{name}-source"));
+        let _ = std::fs::remove_dir_all(&src);
+        make(&d, &src);
     }
     d
+}
+
+/// A small synthetic dataset for the smoke profile (made once).
+fn smoke_data() -> PathBuf {
+    made_once("smoke", "public_test_labels.npy", |d, _| {
+        common::small_synth(d, 0.03, 7)
+    })
 }
 
 fn outputs(nb: &Value) -> Vec<&Value> {
@@ -457,15 +468,9 @@ fn notebook_02_scratch_on_a_dataset_without_a_test_set() {
 /// A labelled-image dataset as `mammo import folder` makes it (made once): 3 classes, 40
 /// training and 10 test images each, every image format.
 fn labelled_data() -> PathBuf {
-    static MAKE: Mutex<()> = Mutex::new(());
-    let _g = MAKE.lock().unwrap_or_else(|e| e.into_inner());
-    let base = build().join("test-data");
-    let d = base.join("labelled");
-    if !d.join("classes.json").exists() {
-        let tree = base.join("labelled-tree");
-        let _ = std::fs::remove_dir_all(&tree);
+    made_once("labelled", "classes.json", |d, tree| {
         mammo::data::import::folder::example::write_example(
-            &tree,
+            tree,
             &["disc", "dots", "stripes"],
             40,
             10,
@@ -473,12 +478,11 @@ fn labelled_data() -> PathBuf {
         )
         .unwrap();
         mammo::data::import::folder::import_folder(
-            &mammo::data::import::folder::FolderOptions::new(&tree, &d),
+            &mammo::data::import::folder::FolderOptions::new(tree, d),
             &mut |_, _| {},
         )
         .unwrap();
-    }
-    d
+    })
 }
 
 /// The lines of the cells skipped because the data cannot serve them.
@@ -555,22 +559,15 @@ fn notebooks_01_03_04_05_on_a_labelled_image_dataset() {
 /// A CBIS-DDSM download imported with `mammo import cbis-ddsm` (made once: 12 training and 4
 /// test cases of each label, the release's layout and CSV schema).
 fn cbis_data() -> PathBuf {
-    static MAKE: Mutex<()> = Mutex::new(());
-    let _g = MAKE.lock().unwrap_or_else(|e| e.into_inner());
-    let base = build().join("test-data");
-    let d = base.join("cbis");
-    if !d.join("public_test_labels.npy").exists() {
-        let download = base.join("cbis-download");
-        let _ = std::fs::remove_dir_all(&download);
-        mammo::data::import::cbis::example::write_cohort(&download, 12, 4, 3).unwrap();
+    made_once("cbis", "public_test_labels.npy", |d, download| {
+        mammo::data::import::cbis::example::write_cohort(download, 12, 4, 3).unwrap();
         let s = mammo::data::import::cbis::import_cbis(
-            &mammo::data::import::cbis::CbisOptions::new(&download, &d),
+            &mammo::data::import::cbis::CbisOptions::new(download, d),
             &mut |_, _| {},
         )
         .unwrap();
         assert_eq!((s.train_pairs, s.test_pairs, s.skipped.len()), (48, 16, 0));
-    }
-    d
+    })
 }
 
 /// 02 on a CBIS-DDSM import: every table of the seed trains on the imported pairs, and no cell

@@ -457,22 +457,15 @@ impl Run {
                 return crate::error::invalid("set", format!("'{o}': expected validation or test"))
             }
         };
-        let (samples, probs): (Vec<crate::data::tasks::Sample>, Vec<Vec<f64>>) = self
-            .predictions
-            .rows
-            .iter()
-            .filter(|r| r.set == set)
-            .map(|r| {
-                (
-                    crate::data::tasks::Sample {
-                        row: r.index,
-                        label: r.label,
-                    },
-                    r.probs.clone(),
-                )
-            })
-            .unzip();
-        let probs: Vec<f64> = probs.into_iter().flatten().collect();
+        // The set's samples and their probabilities (one per sample for two classes, k for more).
+        let (mut samples, mut probs) = (Vec::new(), Vec::new());
+        for r in self.predictions.rows.iter().filter(|r| r.set == set) {
+            samples.push(crate::data::tasks::Sample {
+                row: r.index,
+                label: r.label,
+            });
+            probs.extend_from_slice(&r.probs);
+        }
         let thr = self.set(set)?.threshold.unwrap_or(0.5);
         let picks = if k == 2 {
             crate::eval::gradcam::pick_examples(&samples, &probs, thr)

@@ -6,6 +6,27 @@ pub mod folder;
 
 use crate::error::{Error, Result};
 
+/// The 150x150 patches an importer cut (`images`: row-major, one patch after another) and their
+/// labels, as a set whose files will be `images_path` and `labels_path`.
+pub(crate) fn patch_set(
+    images: Vec<u16>,
+    labels: Vec<u8>,
+    images_path: std::path::PathBuf,
+    labels_path: std::path::PathBuf,
+    paired: bool,
+) -> Result<crate::data::dataset::PairedSet> {
+    let side = crate::data::dataset::SIDE;
+    let arr = ndarray::Array3::from_shape_vec((labels.len(), side, side), images)
+        .map_err(|e| Error::Other(format!("patch buffer: {e}")))?;
+    Ok(crate::data::dataset::PairedSet {
+        images: arr.into_shared(),
+        labels,
+        images_path,
+        labels_path,
+        paired,
+    })
+}
+
 /// Write `rows` as a CSV file with a header from their field names (atomically): the importers'
 /// `manifest.csv` and `skipped.csv`.
 pub(crate) fn write_csv<T: serde::Serialize>(

@@ -392,16 +392,7 @@ fn manifest_row(
 }
 
 fn set_of(o: Out, dir: &Path, images: &str, labels: &str) -> Result<PairedSet> {
-    let n = o.labels.len();
-    let arr = ndarray::Array3::from_shape_vec((n, SIDE, SIDE), o.images)
-        .map_err(|e| Error::Other(format!("patch buffer: {e}")))?;
-    Ok(PairedSet {
-        images: arr.into_shared(),
-        labels: o.labels,
-        images_path: dir.join(images),
-        labels_path: dir.join(labels),
-        paired: true,
-    })
+    super::patch_set(o.images, o.labels, dir.join(images), dir.join(labels), true)
 }
 
 fn write_outputs(

@@ -19,7 +19,7 @@
 //!   for `test_` when the tree has a test folder, `classes.json` (the names in label order),
 //!   `manifest.csv` (the source file of every row, its size and crop) and, when files were
 //!   skipped, `skipped.csv`. Rows are in label order, files sorted by path within a class.
-use crate::data::dataset::{Dataset, PairedSet, CLASSES_FILE, SIDE};
+use crate::data::dataset::{Dataset, PairedSet, SIDE};
 use crate::data::imaging::file::read_any;
 use crate::data::imaging::{Rect, Resize};
 use crate::error::{Error, Result};
@@ -428,16 +428,7 @@ pub fn import_folder(
 }
 
 fn set_of(o: Out, images: PathBuf, labels: PathBuf) -> Result<PairedSet> {
-    let n = o.labels.len();
-    let arr = ndarray::Array3::from_shape_vec((n, SIDE, SIDE), o.images)
-        .map_err(|e| Error::Other(format!("patch buffer: {e}")))?;
-    Ok(PairedSet {
-        images: arr.into_shared(),
-        labels: o.labels,
-        images_path: images,
-        labels_path: labels,
-        paired: false,
-    })
+    super::patch_set(o.images, o.labels, images, labels, false)
 }
 
 fn write_outputs(
@@ -492,7 +483,6 @@ fn write_outputs(
     } else {
         super::write_csv(&skipped, &summary.skipped)?;
     }
-    debug_assert!(out.join(CLASSES_FILE).exists());
     Ok(())
 }
 
