@@ -164,9 +164,11 @@ pub enum Outcome {
 pub struct Finding {
     pub claim: Claim,
     pub outcome: Outcome,
-    /// Set when the comparison ran on random (not ImageNet) backbone weights, so that it tested
-    /// nothing about ImageNet features (see [`random_weights_note`]).
-    pub weights_note: Option<String>,
+    /// Caveats computed from the runs, shown under the estimate: e.g. that the comparison ran on
+    /// random (not ImageNet) backbone weights, so that it tested nothing about ImageNet features
+    /// ([`random_weights_note`]), or that ensemble members predicted a constant
+    /// ([`crate::experiment::run::constant_members_note`]).
+    pub notes: Vec<String>,
 }
 
 /// One line of text, for the `VERDICT` lines.
@@ -198,7 +200,7 @@ impl Finding {
         Finding {
             claim,
             outcome,
-            weights_note: None,
+            notes: Vec::new(),
         }
     }
 
@@ -210,7 +212,7 @@ impl Finding {
             Err(err) => Finding {
                 claim,
                 outcome: Outcome::NotEstimated(err.to_string()),
-                weights_note: None,
+                notes: Vec::new(),
             },
         }
     }
@@ -220,13 +222,19 @@ impl Finding {
         Finding {
             claim,
             outcome: Outcome::NotRun(why.into()),
-            weights_note: None,
+            notes: Vec::new(),
         }
     }
 
     /// Attach a note that the comparison ran on random backbone weights (`None`: no note).
-    pub fn with_weights_note(mut self, note: Option<String>) -> Finding {
-        self.weights_note = note;
+    pub fn with_weights_note(self, note: Option<String>) -> Finding {
+        self.with_note(note)
+    }
+
+    /// Attach a caveat computed from the runs (`None`: none), shown under the estimate and in the
+    /// `VERDICT` line.
+    pub fn with_note(mut self, note: Option<String>) -> Finding {
+        self.notes.extend(note);
         self
     }
 
@@ -288,7 +296,7 @@ impl Finding {
             }
             Outcome::Estimated(_) => self.estimate_text(),
         };
-        if let Some(n) = &self.weights_note {
+        for n in &self.notes {
             est.push_str(&format!(" ({n})"));
         }
         format!(
@@ -310,7 +318,7 @@ impl std::fmt::Display for Finding {
             self.claim.section,
             self.sentence()
         )?;
-        if let Some(n) = &self.weights_note {
+        for n in &self.notes {
             write!(f, " [{n}]")?;
         }
         Ok(())

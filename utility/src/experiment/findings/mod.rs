@@ -201,16 +201,16 @@ impl Findings {
                 ),
                 _ => String::new(),
             };
-            let note = f
-                .weights_note
-                .as_ref()
+            let note: String = f
+                .notes
+                .iter()
                 .map(|n| {
                     format!(
                         "<div style=\"color:#c60;font-size:90%;margin-top:3px\">⚠ {}</div>",
                         html_escape(n)
                     )
                 })
-                .unwrap_or_default();
+                .collect();
             rows.push_str(&format!(
                 "<tr style=\"border-top:1px solid #ddd;vertical-align:top\">\
                  <td style=\"padding:4px 6px\"><b>{id}</b><br><i>“{statement}”</i><br>\

@@ -238,6 +238,22 @@ fn verdict_line_format() {
         !line.contains('\n') && line.ends_with("(VGG16 ran on RANDOM weights)"),
         "{line}"
     );
+    // Several caveats: each in the line, in order, and under the estimate in the HTML; `None`
+    // adds nothing.
+    let both = e.clone().with_note(None).with_note(Some(
+        "B (0.000) gives every test sample the same probability".into(),
+    ));
+    assert_eq!(both.notes.len(), 2);
+    let line = both.verdict_line("05_ensemble");
+    assert!(
+        line.ends_with("(VGG16 ran on RANDOM weights) (B (0.000) gives every test sample the same probability)"),
+        "{line}"
+    );
+    let mut fs = Findings::new("05_ensemble");
+    fs.add(both);
+    let html = fs.to_html().0;
+    assert_eq!(html.matches("⚠ ").count(), 2, "{html}");
+    assert!(html.contains("⚠ B (0.000) gives every test sample"));
 }
 
 #[test]

@@ -304,3 +304,94 @@ mod provenance {
         assert_eq!(second.weights(), Some(w2));
     }
 }
+
+/// A member named `name` with the given validation and test probabilities on fixed labels.
+fn member(name: &str, validation: &[f64], test: &[f64]) -> Run {
+    let mut config = TrainConfig::new(Task::BenignMalignant, ModelKind::Scratch, Profile::Smoke);
+    config.name = name.to_string();
+    let labels = [1u8, 0, 1, 0, 0, 1, 0, 1];
+    let rows = [("validation", validation), ("test", test)]
+        .into_iter()
+        .flat_map(|(set, probs)| {
+            probs
+                .iter()
+                .zip(labels)
+                .enumerate()
+                .map(move |(i, (&p, label))| Prediction {
+                    set: set.into(),
+                    index: i,
+                    label,
+                    probs: vec![p],
+                })
+        })
+        .collect();
+    let predictions = Predictions {
+        task: Task::BenignMalignant,
+        rows,
+    };
+    let metrics = eval::metrics_from_predictions(&predictions, config.optim.threshold, 1).unwrap();
+    Run {
+        dir: None,
+        config,
+        history: None,
+        predictions,
+        metrics,
+        seconds: 1.0,
+        model: None,
+        members: Vec::new(),
+    }
+}
+
+#[test]
+fn constant_members_are_named_and_leave_the_ranking_to_the_others() {
+    let varying = [0.9, 0.2, 0.7, 0.4, 0.1, 0.3, 0.6, 0.8];
+    let a = member("A", &varying, &varying);
+    // B: constant 0 on both sets (a saturated head); C: constant on test only, up to float
+    // noise; D ranks by differences of 1e-6, which count.
+    let b = member("B", &[0.0; 8], &[0.0; 8]);
+    let noisy: Vec<f64> = (0..8).map(|i| 0.4 + i as f64 * 1e-12).collect();
+    let c = member("C", &varying, &noisy);
+    let slight: Vec<f64> = varying.iter().map(|p| 0.4 + p * 1e-6).collect();
+    assert!(constant_members(&[member("D", &slight, &slight)], "test").is_empty());
+    let members = vec![a, b, c];
+    let constant = constant_members(&members, "test");
+    assert_eq!(constant.len(), 2);
+    assert_eq!((constant[0].0, constant[1].0), ("B", "C"));
+    assert!((constant[1].1 - 0.4).abs() < 1e-6);
+    assert_eq!(constant_members(&members, "validation").len(), 1);
+    // The note's claim holds: the ensemble's test AUC is A's, exactly.
+    let ens = ensemble(&members, "ENSEMBLE").unwrap();
+    let auc = |r: &Run| r.metrics.test.as_ref().unwrap().roc_auc;
+    assert_eq!(auc(&ens), auc(&members[0]));
+    let note = constant_members_note(&members, "test").unwrap();
+    assert!(
+        note.starts_with("B (0.000), C (0.400) give every test sample the same probability"),
+        "{note}"
+    );
+    assert!(note.contains("exactly as A does"), "{note}");
+    // Every member ranks on validation but B: one member named, the other two averaged.
+    let note = constant_members_note(&members, "validation").unwrap();
+    assert!(
+        note.starts_with("B (0.000) gives every validation sample"),
+        "{note}"
+    );
+    assert!(note.contains("the average of A and C"), "{note}");
+    assert_eq!(constant_members_note(&members[..1], "test"), None);
+}
+
+#[test]
+fn the_best_member_is_chosen_on_validation_first_on_ties() {
+    let good = [0.9, 0.2, 0.7, 0.4, 0.1, 0.3, 0.6, 0.8];
+    let worse = [0.9, 0.2, 0.7, 0.4, 0.1, 0.3, 0.85, 0.6];
+    // Test predictions that would reverse the choice: the test set must not decide.
+    let members = vec![
+        member("flat", &[0.5; 8], &good),
+        member("worse", &worse, &good),
+        member("good", &good, &[0.5; 8]),
+        member("tie", &good, &good),
+    ];
+    assert_eq!(best_member(&members).unwrap().config.name, "good");
+    assert_eq!(best_member(&members[..2]).unwrap().config.name, "worse");
+    assert_eq!(best_member(&members[..1]).unwrap().config.name, "flat");
+    assert!(best_member(&[]).is_err());
+}
