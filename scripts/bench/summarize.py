@@ -96,11 +96,21 @@ for r in rows:
 
 lat = [r for r in rows if r.get("bench") == "notebook-latency"]
 if lat:
+    label = lambda r: f"{r.get('variant', 'mammo')}, {r['build_dir']}"
     print("\nnotebook latency (whole notebook, kernel start included): " +
-          ", ".join(f"{r['build_dir']} {r['seconds']:.1f} s" for r in lat))
+          ", ".join(f"{label(r)} {r['seconds']:.1f} s" for r in lat))
     for r in lat:
+        split = r.get("trivial_split_s")
+        split = (f" = {split[0]:.2f} s evcxr + cargo, {split[1]:.2f} s rustc (compile + link), "
+                 f"{split[2]:.2f} s load + run") if split else ""
+        if r.get("variant", "mammo") != "mammo":
+            # The floor: the same cells without the prelude, or without any crate (`bare`).
+            if "trivial_cell_s" in r:
+                print(f"  {label(r)}: trivial cell {r['trivial_cell_s']:.2f} s median of "
+                      f"{r['trivial_cells_s']}{split}")
+            continue
         if "trivial_cell_s" in r:
-            print(f"  {r['build_dir']}: first :dep cell {r['dep_cell_s']:.2f} s (target <= 10 s: "
+            print(f"  {label(r)}: first :dep cell {r['dep_cell_s']:.2f} s (target <= 10 s: "
                   f"{'met' if r['dep_cell_s'] <= 10 else 'NOT met'}), trivial cell {r['trivial_cell_s']:.2f} s "
-                  f"median of {r['trivial_cells_s']} (target <= 0.5 s: {'met' if r['trivial_cell_s'] <= 0.5 else 'NOT met'}), "
+                  f"median of {r['trivial_cells_s']} (target <= 0.5 s: {'met' if r['trivial_cell_s'] <= 0.5 else 'NOT met'}){split}, "
                   f"first compiled cell {r.get('first_cell_s', float('nan')):.2f} s, environment cell {r.get('env_cell_s', float('nan')):.2f} s")
