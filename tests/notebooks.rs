@@ -593,3 +593,76 @@ fn notebook_02_scratch_on_a_cbis_ddsm_import() {
         "{text}"
     );
 }
+
+/// In a notebook every cell is its own shared library with its own copy of mammo's statics
+/// (evcxr links dependencies statically): the frozen-feature cache must still be one per kernel,
+/// so that features computed in one cell are reused in the next (models::featcache::store).
+#[test]
+fn the_feature_cache_is_one_per_kernel_across_cells() {
+    let _lane = Lane::take("featcache_probe");
+    let dir = build().join("test-probe");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The notebooks' evcxr settings, or the kernel would rebuild every dependency.
+    std::fs::copy(
+        common::root().join("notebooks/evcxr.toml"),
+        dir.join("evcxr.toml"),
+    )
+    .unwrap();
+    let features = "mammo::featcache::features(7, &x, |s| Ok(s.sum_dim_intlist(&[1i64, 2, 3][..], false, Kind::Float)))?";
+    let cells = [
+        format!(":dep mammo = {{ path = {:?} }}", common::root().join("utility")),
+        "use mammo::prelude::*;".to_string(),
+        format!("let x = Tensor::rand([3, 1, 8, 8], (Kind::Float, Device::Cpu));\nlet f = {features};\nprintln!(\"first {{:?}}\", mammo::featcache::stats());"),
+        "println!(\"next {:?}\", mammo::featcache::stats());".to_string(),
+        format!("let g = {features};\nprintln!(\"again {{:?}} {{}}\", mammo::featcache::stats(), f.equal(&g));"),
+    ];
+    let nb = serde_json::json!({
+        "cells": cells.iter().map(|c| serde_json::json!({
+            "cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": c,
+        })).collect::<Vec<_>>(),
+        "metadata": {"kernelspec": {"name": "rust", "display_name": "Rust (mammo)", "language": "rust"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    });
+    std::fs::write(dir.join("featcache.ipynb"), nb.to_string()).unwrap();
+    let out = Command::new(common::root().join(".venv/bin/jupyter"))
+        .args(["nbconvert", "--to", "notebook", "--execute"])
+        .args([
+            "--ExecutePreprocessor.kernel_name=rust",
+            "--ExecutePreprocessor.timeout=1800",
+        ])
+        .args(["--output", "featcache-out.ipynb"])
+        .arg(dir.join("featcache.ipynb"))
+        .env("MAMMO_ROOT", common::root())
+        .env_remove("MAMMO_FEATURE_CACHE_MB")
+        .output()
+        .expect("run jupyter nbconvert (did `make setup` run?)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let nb: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("featcache-out.ipynb")).unwrap())
+            .unwrap();
+    let text = text_of(&nb);
+    let entries3 = "entries: 3, bytes: 12";
+    assert!(
+        text.contains(&format!(
+            "first CacheStats {{ {entries3}, hits: 0, misses: 3 }}"
+        )),
+        "{text}"
+    );
+    // The next cell sees the same cache, and the same images are not computed again.
+    assert!(
+        text.contains(&format!(
+            "next CacheStats {{ {entries3}, hits: 0, misses: 3 }}"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "again CacheStats {{ {entries3}, hits: 3, misses: 3 }} true"
+        )),
+        "{text}"
+    );
+}
