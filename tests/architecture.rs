@@ -8,13 +8,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The layers, bottom to top. The foundation (`error`, `fsx`, `tensor`, `display`) is layer 0.
+/// The layers, bottom to top. The foundation (`error`, `fsx`, `tensor`, `rng`, `display`, `process`) is layer 0.
 const LAYERS: &[(&str, usize)] = &[
     ("error", 0),
     ("fsx", 0),
     ("tensor", 0),
     ("rng", 0),
     ("display", 0),
+    ("process", 0),
     ("runtime", 1),
     ("data", 2),
     ("transforms", 3),

@@ -81,10 +81,15 @@ pub fn read_bytes(path: impl AsRef<Path>) -> Result<Vec<u8>> {
 type FileKey = (PathBuf, u64, Option<std::time::SystemTime>);
 
 fn hash_cache() -> &'static std::sync::Mutex<std::collections::HashMap<FileKey, String>> {
-    static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<FileKey, String>>,
-    > = std::sync::OnceLock::new();
-    CACHE.get_or_init(Default::default)
+    type Cache = std::sync::Mutex<std::collections::HashMap<FileKey, String>>;
+    static CACHE: std::sync::OnceLock<&'static Cache> = std::sync::OnceLock::new();
+    // One per process, also across notebook cells (crate::process).
+    crate::process::shared(
+        &CACHE,
+        "file hashes",
+        include_str!("fsx.rs"),
+        Cache::default,
+    )
 }
 
 /// SHA-256 of a file's content, as 64 lowercase hex digits, read in 1 MiB blocks.

@@ -19,6 +19,7 @@ pub mod experiment;
 pub mod fsx;
 pub mod metrics; // 4: scikit-learn's metrics, bootstrap, statistics
 pub mod models; // 5: scratch CNN, Siamese network, pretrained backbones and head
+pub mod process; // foundation: state shared by every copy of mammo in a process (notebook cells)
 pub mod report; // 8: charts, figures, experiment tables
 pub mod rng;
 pub mod runtime; // 1: device, precision, profile and folders, doctor

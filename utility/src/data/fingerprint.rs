@@ -81,13 +81,13 @@ impl DataFingerprint {
         }
     }
 
-    /// The fingerprint of the dataset in `dir` ([`Dataset::load`]), computed once per process for
-    /// a given state of the folder's files (their names, sizes and modification times).
+    /// The fingerprint of the dataset in `dir` ([`Dataset::load`]), computed once per process (in
+    /// a notebook, once per kernel, not again in each cell) for a given state of the folder's
+    /// files (their names, sizes and modification times).
     pub fn of_dir(dir: impl AsRef<Path>) -> Result<DataFingerprint> {
         type Key = (PathBuf, Vec<(String, u64, Option<std::time::SystemTime>)>);
-        static CACHE: std::sync::OnceLock<
-            std::sync::Mutex<std::collections::HashMap<Key, DataFingerprint>>,
-        > = std::sync::OnceLock::new();
+        type Cache = std::sync::Mutex<std::collections::HashMap<Key, DataFingerprint>>;
+        static CACHE: std::sync::OnceLock<&'static Cache> = std::sync::OnceLock::new();
         let dir = dir.as_ref();
         let canonical = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
         let mut files = Vec::new();
@@ -101,7 +101,13 @@ impl DataFingerprint {
         }
         files.sort();
         let key: Key = (canonical, files);
-        let cache = CACHE.get_or_init(Default::default);
+        // One per process, also across notebook cells (crate::process).
+        let cache = crate::process::shared(
+            &CACHE,
+            "data fingerprints",
+            include_str!("fingerprint.rs"),
+            Cache::default,
+        );
         if let Some(f) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(f);
         }

@@ -58,58 +58,16 @@ impl Store {
 
 type Shared = Mutex<Option<Store>>;
 
-/// The one store of the process.
-///
-/// In a notebook, evcxr links mammo statically into every cell's shared library, so each cell
-/// carries its own copy of every `static` in mammo: a plain `static` store would give each cell
-/// its own cache (features computed in one cell recomputed in the next, and every cell's copy
-/// holding its own memory until the kernel exits). So the first copy to need the store leaks one
-/// and publishes its address, with the process id, in an environment variable, the one table
-/// every copy of the code in the process shares; the other copies find it there. A child process
-/// inherits the variable but not the memory, hence the process id. The variable's name carries a
-/// hash of this file's source, so a copy built from another definition of [`Store`] (mammo
-/// rebuilt while a kernel runs) never takes the address for its own layout.
+/// The one store of the process, also in a notebook, where every cell carries its own copy of
+/// mammo's code ([`crate::process::shared`]).
 fn store() -> &'static Shared {
     static LOCAL: OnceLock<&'static Shared> = OnceLock::new();
-    LOCAL.get_or_init(|| {
-        let name = anchor_name();
-        if let Some(addr) = std::env::var(&name)
-            .ok()
-            .and_then(|v| anchor_address(&v, std::process::id()))
-        {
-            // SAFETY: the address was published by `Box::leak` below, in this process (the
-            // process id matched), by code built from this very source (the variable's name),
-            // so it points to a live `Shared` of this layout that is never freed.
-            return unsafe { &*(addr as *const Shared) };
-        }
-        let leaked: &'static Shared = Box::leak(Box::new(Mutex::new(None)));
-        std::env::set_var(
-            &name,
-            format!(
-                "{}:{:x}",
-                std::process::id(),
-                leaked as *const Shared as usize
-            ),
-        );
-        leaked
-    })
-}
-
-/// `MAMMO_FEATCACHE_STORE_<hash of this file's source>`.
-fn anchor_name() -> String {
-    format!(
-        "MAMMO_FEATCACHE_STORE_{:016x}",
-        hash_with(0, include_str!("featcache.rs").as_bytes())
+    crate::process::shared(
+        &LOCAL,
+        "feature cache",
+        include_str!("featcache.rs"),
+        || Mutex::new(None),
     )
-}
-
-/// The address in an anchor value `<pid>:<hex address>`, when it was published by process `pid`.
-fn anchor_address(value: &str, pid: u32) -> Option<usize> {
-    let (p, a) = value.split_once(':')?;
-    (p.parse::<u32>().ok()? == pid)
-        .then(|| usize::from_str_radix(a, 16).ok())
-        .flatten()
-        .filter(|&a| a != 0)
 }
 
 /// The budget in bytes: `MAMMO_FEATURE_CACHE_MB` (default 1024 MB; 0 = no cache).
@@ -243,37 +201,6 @@ pub fn lookup_or_compute(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_store_is_found_by_its_anchor_only_in_the_process_that_made_it() {
-        let pid = std::process::id();
-        assert_eq!(
-            anchor_address(&format!("{pid}:7f00beef"), pid),
-            Some(0x7f00_beef)
-        );
-        // Inherited by a child process: another pid, never used.
-        assert_eq!(anchor_address(&format!("{}:7f00beef", pid + 1), pid), None);
-        for bad in [
-            "",
-            "7f00beef",
-            &format!("{pid}:"),
-            &format!("{pid}:0"),
-            &format!("{pid}:xyz"),
-        ] {
-            assert_eq!(anchor_address(bad, pid), None, "{bad}");
-        }
-        // What a second copy of this code (another notebook cell) reads: this copy's store.
-        let s = store();
-        let published = std::env::var(anchor_name()).unwrap();
-        assert_eq!(
-            anchor_address(&published, pid),
-            Some(s as *const Shared as usize)
-        );
-        assert!(std::ptr::eq(store(), s));
-        // The name follows the source: a build of another Store never matches.
-        assert!(anchor_name().starts_with("MAMMO_FEATCACHE_STORE_"));
-        assert_eq!(anchor_name().len(), "MAMMO_FEATCACHE_STORE_".len() + 16);
-    }
 
     /// A stand-in "backbone": a fixed function of each image, counting the images it sees.
     fn backbone(seen: &mut usize) -> impl FnOnce(&Tensor) -> Result<Tensor> + '_ {
