@@ -24,7 +24,12 @@ fn run(model: ModelKind, policy: ThresholdPolicy) -> Run {
             })
             .collect(),
     };
-    let metrics = eval::metrics_from_predictions(&predictions, policy, 1).unwrap();
+    in_memory(config, predictions)
+}
+
+/// A run held in memory only: `config`, its `predictions` and the metrics computed from them.
+fn in_memory(config: TrainConfig, predictions: Predictions) -> Run {
+    let metrics = eval::metrics_from_predictions(&predictions, config.optim.threshold, 1).unwrap();
     Run {
         dir: None,
         config,
@@ -329,17 +334,7 @@ fn member(name: &str, validation: &[f64], test: &[f64]) -> Run {
         task: Task::BenignMalignant,
         rows,
     };
-    let metrics = eval::metrics_from_predictions(&predictions, config.optim.threshold, 1).unwrap();
-    Run {
-        dir: None,
-        config,
-        history: None,
-        predictions,
-        metrics,
-        seconds: 1.0,
-        model: None,
-        members: Vec::new(),
-    }
+    in_memory(config, predictions)
 }
 
 #[test]
