@@ -81,6 +81,31 @@ if "mammo" in roof:
         if b:
             print(f"  batch {bs}: mammo's best {b[0]:.1f} img/s = {100 * b[0] / limit:.0f}% of that limit ({b[1]})")
 
+# Frozen VGG16 features: against PyTorch float32 eager (target >= 1.5x) and against the float32
+# GEMM rate (the roofline): 2 x multiply-adds per image, from mammo's JSON line.
+vgg = {}
+for (bench, bs, impl, md), rs in groups.items():
+    if bench == "vgg16-features":
+        vgg.setdefault((bs, impl), []).extend(rs)
+for (bs, impl), rs in sorted(vgg.items()):
+    if impl != "mammo":
+        continue
+    m = med([r.get("infer_images_per_s") for r in rs])
+    line = f"\nVGG16 features, batch {bs}: mammo {m:.1f} img/s"
+    p = vgg.get((bs, "pytorch"))
+    if p:
+        pm = med([r.get("infer_images_per_s") for r in p])
+        ratio = m / pm
+        line += (f" / PyTorch float32 eager {pm:.1f} = {ratio:.2f}x "
+                 f"(target >= 1.5x: {'met' if ratio >= 1.5 else 'NOT met'})")
+    print(line)
+    gpi = rs[0].get("gflop_per_image")
+    if gpi and "mammo" in roof:
+        g = med([r["gemm_gflops"] for r in roof["mammo"]])
+        print(f"  {gpi:.3f} GFLOP per image: mammo runs at {m * gpi:.0f} GFLOP/s = "
+              f"{100 * m * gpi / g:.0f}% of the float32 GEMM rate ({g:.1f}); that rate allows at most "
+              f"{g / gpi:.1f} img/s" + (f", i.e. {g / gpi / pm:.2f}x PyTorch" if p else ""))
+
 for r in rows:
     if r.get("bench") == "data-path":
         mb = f", micro-batch {r['micro_batch']}" if r.get("micro_batch") else ", whole batches"

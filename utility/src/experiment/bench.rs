@@ -30,6 +30,11 @@ pub struct Throughput {
     pub train_images_per_s: f64,
     pub infer_images_per_s: f64,
     pub threads: i32,
+    /// Floating-point operations (2 x multiply-adds) per image of the measured pass, where known:
+    /// the frozen VGG16's features (inference); with the roofline's GEMM rate it says how close
+    /// the backbone runs to the machine's float32 limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gflop_per_image: Option<f64>,
 }
 
 fn sync(device: Device) {
@@ -111,6 +116,7 @@ pub fn scratch_throughput(
         train_images_per_s: round1(train),
         infer_images_per_s: round1(infer),
         threads: tch::get_num_threads(),
+        gflop_per_image: None,
     })
 }
 
@@ -135,6 +141,9 @@ pub fn vgg16_inference(device: Device, batch_size: i64, steps: usize) -> Result<
         train_images_per_s: f64::NAN,
         infer_images_per_s: round1(infer),
         threads: tch::get_num_threads(),
+        gflop_per_image: Some(
+            (2.0 * crate::models::backbones::Vgg16::features_macs(150) / 1e6).round() / 1e3,
+        ),
     })
 }
 
@@ -351,6 +360,26 @@ mod tests {
         // The performance issue's figure: ~1.34 GFLOP per training image.
         let g = 6.0 * scratch_forward_macs() / 1e9;
         assert!((g - 1.34).abs() < 0.01, "{g}");
+    }
+
+    #[test]
+    fn vgg16_flops_match_torchvision() {
+        use crate::models::backbones::Vgg16;
+        // torchvision documents VGG16 (features and classifier, 224x224) at 15.47 "GFLOPS",
+        // i.e. multiply-adds; the classifier adds 25088*4096 + 4096*4096 + 4096*1000.
+        let classifier = 25088.0 * 4096.0 + 4096.0 * 4096.0 + 4096.0 * 1000.0;
+        let g = (Vgg16::features_macs(224) + classifier) / 1e9;
+        assert!((g - 15.47).abs() < 0.005, "{g}");
+        assert_eq!(Vgg16::features_macs(224), 15_346_630_656.0);
+        // 150x150 (sides 150, 75, 37, 18, 9): conv1 150^2*64*3*9 + ... by hand.
+        let by_hand = 150.0 * 150.0 * 9.0 * (64.0 * 3.0 + 64.0 * 64.0)
+            + 75.0 * 75.0 * 9.0 * (128.0 * 64.0 + 128.0 * 128.0)
+            + 37.0 * 37.0 * 9.0 * (256.0 * 128.0 + 2.0 * 256.0 * 256.0)
+            + 18.0 * 18.0 * 9.0 * (512.0 * 256.0 + 2.0 * 512.0 * 512.0)
+            + 9.0 * 9.0 * 9.0 * (3.0 * 512.0 * 512.0);
+        assert_eq!(Vgg16::features_macs(150), by_hand);
+        let t = vgg16_inference(Device::Cpu, 1, 1).unwrap();
+        assert_eq!(t.gflop_per_image, Some(13.231));
     }
 
     #[test]
