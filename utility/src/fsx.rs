@@ -92,6 +92,11 @@ fn hash_cache() -> &'static std::sync::Mutex<std::collections::HashMap<FileKey, 
     )
 }
 
+/// How many files' hashes [`sha256_cached`] holds (one cache per process, also in a notebook).
+pub fn cached_hashes() -> usize {
+    hash_cache().lock().map_or(0, |g| g.len())
+}
+
 /// SHA-256 of a file's content, as 64 lowercase hex digits, read in 1 MiB blocks.
 pub fn sha256_file(path: impl AsRef<Path>) -> Result<String> {
     use sha2::{Digest, Sha256};
@@ -192,6 +197,7 @@ mod tests {
         let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         assert_eq!(sha256_file(&p).unwrap(), abc);
         assert_eq!(sha256_cached(&p).unwrap(), abc);
+        assert!(cached_hashes() >= 1, "the hash just computed is held");
         // Same path and size, new content: with the same modification time the cached hash is
         // given (the cache trusts size and time, as make does) ...
         let t = std::fs::metadata(&p).unwrap().modified().unwrap();

@@ -23,13 +23,33 @@ use std::sync::OnceLock;
 /// The process's one value for `name`, made by `make` on first use. `local` is the calling
 /// copy's own memo (a `static OnceLock` at the call site), `source` the defining module's source
 /// (`include_str!(...)`), which names the value's layout together with its type.
+///
+/// Only in an evcxr kernel (`EVCXR_IS_RUNTIME` set) is the value published: that is where the
+/// copies are, and nowhere else is the process's environment written (a write while another
+/// thread reads the environment is a data race in glibc). mammo's notebooks make the values in
+/// their environment cell ([`crate::experiment::notebook::env_cell`]), before any training runs.
 pub fn shared<T: Send + Sync + 'static>(
     local: &'static OnceLock<&'static T>,
     name: &str,
     source: &str,
     make: impl FnOnce() -> T,
 ) -> &'static T {
+    let publish = std::env::var_os("EVCXR_IS_RUNTIME").is_some();
+    shared_in(local, name, source, make, publish)
+}
+
+/// [`shared`], publishing the value for other copies or not.
+fn shared_in<T: Send + Sync + 'static>(
+    local: &'static OnceLock<&'static T>,
+    name: &str,
+    source: &str,
+    make: impl FnOnce() -> T,
+    publish: bool,
+) -> &'static T {
     local.get_or_init(|| {
+        if !publish {
+            return Box::leak(Box::new(make()));
+        }
         let var = anchor_name::<T>(name, source);
         if let Some(addr) = std::env::var(&var)
             .ok()
@@ -111,14 +131,14 @@ mod tests {
         // A second copy of the code has its own memo: the same call site, another `static`.
         static SECOND: OnceLock<&'static Mutex<Vec<u32>>> = OnceLock::new();
         let source = "struct Vec<u32> as the test defines it";
-        let a = shared(&FIRST, "test list", source, || Mutex::new(vec![1]));
+        let a = shared_in(&FIRST, "test list", source, || Mutex::new(vec![1]), true);
         a.lock().unwrap().push(2);
-        let b = shared(&SECOND, "test list", source, || Mutex::new(vec![99]));
+        let b = shared_in(&SECOND, "test list", source, || Mutex::new(vec![99]), true);
         assert!(std::ptr::eq(a, b));
         assert_eq!(*b.lock().unwrap(), [1, 2]);
         // Another source (another definition), another type or another name: another value.
         static OTHER: OnceLock<&'static Mutex<Vec<u32>>> = OnceLock::new();
-        let c = shared(&OTHER, "test list", "changed", || Mutex::new(vec![3]));
+        let c = shared_in(&OTHER, "test list", "changed", || Mutex::new(vec![3]), true);
         assert!(!std::ptr::eq(a, c));
         assert_ne!(
             anchor_name::<Mutex<Vec<u32>>>("x", source),
@@ -129,5 +149,21 @@ mod tests {
             anchor_name::<u8>("y", source)
         );
         assert!(anchor_name::<u8>("test list", source).starts_with("MAMMO_SHARED_TEST_LIST_"));
+    }
+
+    #[test]
+    fn outside_a_kernel_nothing_is_published() {
+        static ONE: OnceLock<&'static Mutex<u8>> = OnceLock::new();
+        static TWO: OnceLock<&'static Mutex<u8>> = OnceLock::new();
+        let source = "unpublished";
+        let a = shared_in(&ONE, "private", source, || Mutex::new(1), false);
+        assert!(std::env::var_os(anchor_name::<Mutex<u8>>("private", source)).is_none());
+        // Another copy would make its own; the memo keeps each copy's value.
+        let b = shared_in(&TWO, "private", source, || Mutex::new(2), false);
+        assert!(!std::ptr::eq(a, b));
+        assert!(std::ptr::eq(
+            shared_in(&ONE, "private", source, || Mutex::new(3), false),
+            a
+        ));
     }
 }

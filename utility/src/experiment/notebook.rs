@@ -57,6 +57,10 @@ pub fn env_cell() -> Env {
         ),
         Err(e) => println!("data fingerprint: not available ({e})"),
     }
+    // The kernel's one feature cache and file-hash cache, made now, before anything trains
+    // (crate::process; the fingerprint above made the kernel's cache of fingerprints).
+    let _ = crate::models::featcache::stats();
+    let _ = crate::fsx::cached_hashes();
     env
 }
 
