@@ -59,11 +59,8 @@ pub fn constant_members<'a>(members: &'a [Run], set: &str) -> Vec<(&'a str, f64)
             let constant = rows.iter().all(|p| {
                 p.len() == first.len() && p.iter().zip(first).all(|(a, b)| (a - b).abs() <= 1e-9)
             });
-            let shown = if first.len() == 1 {
-                first[0]
-            } else {
-                first.first().copied()?
-            };
+            // A binary run's one probability is class 1's; a multi-class run's first is class 0's.
+            let shown = *first.first()?;
             constant.then_some((r.config.name.as_str(), shown))
         })
         .collect()
