@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Whether this process runs inside an evcxr kernel.
 pub fn in_notebook() -> bool {
-    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
+    crate::process::in_evcxr_kernel()
 }
 
 fn emit(mime: &str, body: &str) {

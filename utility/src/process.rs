@@ -34,8 +34,12 @@ pub fn shared<T: Send + Sync + 'static>(
     source: &str,
     make: impl FnOnce() -> T,
 ) -> &'static T {
-    let publish = std::env::var_os("EVCXR_IS_RUNTIME").is_some();
-    shared_in(local, name, source, make, publish)
+    shared_in(local, name, source, make, in_evcxr_kernel())
+}
+
+/// Whether this process is an evcxr kernel (a notebook): evcxr sets `EVCXR_IS_RUNTIME` in it.
+pub fn in_evcxr_kernel() -> bool {
+    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
 }
 
 /// [`shared`], publishing the value for other copies or not.
@@ -72,7 +76,7 @@ fn shared_in<T: Send + Sync + 'static>(
 }
 
 /// `MAMMO_SHARED_<NAME>_<hash of the type's name and size and of the source>`.
-pub fn anchor_name<T>(name: &str, source: &str) -> String {
+fn anchor_name<T>(name: &str, source: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     std::any::type_name::<T>().hash(&mut h);
     std::mem::size_of::<T>().hash(&mut h);
@@ -92,7 +96,7 @@ pub fn anchor_name<T>(name: &str, source: &str) -> String {
 }
 
 /// The address in an anchor value `<pid>:<hex address>`, when it was published by process `pid`.
-pub fn anchor_address(value: &str, pid: u32) -> Option<usize> {
+fn anchor_address(value: &str, pid: u32) -> Option<usize> {
     let (p, a) = value.split_once(':')?;
     (p.parse::<u32>().ok()? == pid)
         .then(|| usize::from_str_radix(a, 16).ok())

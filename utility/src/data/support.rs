@@ -1,6 +1,6 @@
-//! Which tasks a dataset can train, and its class names for a task: [`Dataset::supports`]
+//! Which tasks a dataset can train, and its class names for a task: [`Dataset::supports`](crate::data::dataset::Dataset::supports)
 //! (`mammo inspect`, the notebooks' skipped cells, the findings a dataset cannot test) and
-//! [`Dataset::class_names`].
+//! [`Dataset::class_names`](crate::data::dataset::Dataset::class_names).
 use crate::data::tasks::{class_counts, task_samples, Task};
 
 /// What a dataset can train (its own module, so that `data::dataset` does not depend on the
