@@ -33,7 +33,8 @@ venv_with() {  # $1 = venv dir, $2 = module to import, $3... = pip packages
   fi
   echo "$dir/bin/python"
 }
-PY="${MAMMO_TORCH_PYTHON:-$(venv_with "$CACHE/torch-venv" torch torch==2.11.0 numpy)}"
+# torchvision for the InceptionV3 reference (its model), pillow because torchvision imports it.
+PY="${MAMMO_TORCH_PYTHON:-$(venv_with "$CACHE/torch-venv" torchvision torch==2.11.0 torchvision==0.26.0 pillow numpy)}"
 KERAS=""
 if [ "${MAMMO_BENCH_KERAS:-1}" != 0 ]; then
   KERAS="${MAMMO_KERAS_PYTHON:-$(venv_with "$CACHE/keras-venv" tensorflow tensorflow-cpu==2.21.0 numpy)}"
@@ -70,10 +71,24 @@ for bs in 32 128; do
     [ -z "$KERAS" ] || rec "$KERAS" scripts/bench/keras_scratch.py --batch-size "$bs" --steps "$st"
   done
 done
+# bf16 means something on CUDA or on a CPU with bf16 units; elsewhere it is emulated (10x slower).
+BF16=0
+if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo || { [ "$DEV" != cpu ] && "$BIN" doctor 2>/dev/null | grep -qE '^CUDA +(available|[0-9])'; }; then
+  BF16=1
+fi
 for rep in $(seq "$REPS"); do
-  note "VGG16 features, repetition $rep"
-  rec "$BIN" bench --device "$DEV" --what vgg16 --batch-size 32 --steps 4
-  rec "$PY" scripts/bench/torch_scratch.py --what vgg16 --batch-size 32 --steps 4
+  for bb in vgg16 inception-v3; do
+    st=$([ "$bb" = vgg16 ] && echo 4 || echo 10)
+    note "$bb features, repetition $rep"
+    rec "$BIN" bench --device "$DEV" --what "$bb" --batch-size 32 --steps "$st"
+    rec "$PY" scripts/bench/torch_scratch.py --what "$bb" --batch-size 32 --steps "$st"
+    rec "$PY" scripts/bench/torch_scratch.py --what "$bb" --batch-size 32 --steps "$st" --channels-last
+    # bf16: mammo's backbone precision against PyTorch's bf16 autocast.
+    if [ "$BF16" = 1 ]; then
+      rec "$BIN" bench --device "$DEV" --what "$bb" --batch-size 32 --steps "$st" --precision bf16
+      rec "$PY" scripts/bench/torch_scratch.py --what "$bb" --batch-size 32 --steps "$st" --channels-last --amp bf16
+    fi
+  done
   note "roofline, .npy load, repetition $rep"
   rec "$BIN" bench --device "$DEV" --what roofline --steps 10
   rec "$PY" scripts/bench/torch_scratch.py --what roofline --steps 10

@@ -8,8 +8,10 @@
 #
 # MAMMO_BIN: the mammo binary (default: target/debug/mammo under CARGO_TARGET_DIR or ./target).
 # PRECISION_SEEDS (default "1 2 3"), PRECISION_CASES (default: all cases below, by name).
-# A run whose metrics.json exists is kept (delete the folder to redo it). Takes ~80 min on a
-# 2-core CPU with AVX512-BF16 (PRECISION_CASES="mass-calc four-class" for a part).
+# A run whose metrics.json exists is kept (delete the folder to redo it). The scratch and
+# Siamese cases take ~80 min on a 2-core CPU with AVX512-BF16 (PRECISION_CASES="mass-calc
+# four-class" for a part); the backbone cases (names starting inception- and vgg16-) are not in
+# the default set: PRECISION_CASES="inception-mass-calc inception-benign-malignant vgg16-mass-calc".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -26,11 +28,22 @@ CASES=(
   "benign-malignant|--task benign-malignant --model scratch --epochs 8 --lr 1e-4 --augment flip,rot90"
   "siamese|--task siamese --model siamese --epochs 4 --augment flip,rot90"
   "mass-calc-8-epochs|--task mass-calc --model scratch --epochs 8 --augment flip,rot90"
+  # Frozen backbones: bf16 features under the seed's MLP head (no augmentation: each image's
+  # features are computed once per run). Random backbones unless ImageNet weights are installed
+  # (docs/WEIGHTS.md); emulated bf16 on a CPU without bf16 units is slow (VGG16 ~1 image/s):
+  # there, a smaller set (MAMMO_DATA=... from `mammo synth --scale 0.25`) keeps it to minutes.
+  "inception-mass-calc|--task mass-calc --model inception-v3 --epochs 10 --augment none"
+  "inception-benign-malignant|--task benign-malignant --model inception-v3 --epochs 10 --augment none"
+  "vgg16-mass-calc|--task mass-calc --model vgg16 --epochs 10 --augment none"
 )
 mkdir -p "$OUT"
 for case in "${CASES[@]}"; do
   name="${case%%|*}"; flags="${case#*|}"
-  if [ -n "${PRECISION_CASES:-}" ] && ! [[ " $PRECISION_CASES " == *" $name "* ]]; then continue; fi
+  if [ -n "${PRECISION_CASES:-}" ]; then
+    [[ " $PRECISION_CASES " == *" $name "* ]] || continue
+  elif [[ "$name" == inception-* || "$name" == vgg16-* ]]; then
+    continue
+  fi
   for seed in $SEEDS; do
     for p in fp32 bf16; do
       dir="$OUT/$name-$p-$seed"

@@ -2,8 +2,10 @@
 
     python scripts/bench/torch_scratch.py --batch-size 32 --steps 30 [--channels-last] [--amp bf16]
         the seed's scratch CNN: one training step (forward, backward, Adam) and inference
-    python scripts/bench/torch_scratch.py --what vgg16 --batch-size 32 --steps 10
+    python scripts/bench/torch_scratch.py --what vgg16 --batch-size 32 --steps 10 [--channels-last] [--amp bf16]
         VGG16 convolutional features (frozen, no-grad) on 150x150 patches replicated to 3 channels
+    python scripts/bench/torch_scratch.py --what inception-v3 ... (the same options)
+        InceptionV3's features up to Mixed_7c (torchvision's model: needs torchvision)
     python scripts/bench/torch_scratch.py --what npy --npy data/synthetic/train_tensor.npy
         numpy.load of a .npy file (median of --steps reads)
     python scripts/bench/torch_scratch.py --what roofline
@@ -15,7 +17,7 @@ import torch.nn as nn
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-ap.add_argument("--what", choices=["scratch", "vgg16", "npy", "roofline"], default="scratch")
+ap.add_argument("--what", choices=["scratch", "vgg16", "inception-v3", "npy", "roofline"], default="scratch")
 ap.add_argument("--batch-size", type=int, default=32)
 ap.add_argument("--steps", type=int, default=30)
 ap.add_argument("--channels-last", action="store_true")
@@ -67,26 +69,58 @@ elif a.what == "roofline":
     y = torch.rand(n, n, device=dev)
     per = rate(lambda: x @ y, 1, max(a.steps, 1))
     emit(bench="roofline", gemm_gflops=round(per * 2 * n ** 3 / 1e9, 1))
-elif a.what == "vgg16":
-    cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
-    layers, cin = [], 3
-    for v in cfg:
-        if v == "M":
-            layers.append(nn.MaxPool2d(2, 2))
-        else:
-            layers += [nn.Conv2d(cin, v, 3, padding=1), nn.ReLU(inplace=True)]
-            cin = v
+elif a.what in ("vgg16", "inception-v3"):
+    # Frozen features of 150x150 grey patches replicated to 3 channels and ImageNet-normalised,
+    # as mammo computes them; --channels-last and --amp bf16 give PyTorch's fast CPU modes.
+    if a.what == "vgg16":
+        cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+        layers, cin = [], 3
+        for v in cfg:
+            if v == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(cin, v, 3, padding=1), nn.ReLU(inplace=True)]
+                cin = v
+        m = nn.Sequential(*layers)
+        assert sum(p.numel() for p in m.parameters()) == 14714688
+    else:
+        try:
+            import torchvision
+        except ImportError as e:
+            raise SystemExit(f"--what inception-v3 needs torchvision 0.26 (and pillow): {e}")
+        # torchvision's eval-mode forward up to Mixed_7c (transform_input on, as the ImageNet
+        # model), without the pooling and classifier.
+        inc = torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False,
+                                              transform_input=True)
+
+        class Features(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(*[getattr(inc, n) for n in [
+                    "Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1", "Conv2d_3b_1x1",
+                    "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a",
+                    "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c"]])
+
+            def forward(self, x):
+                return self.body(inc._transform_input(x))
+
+        m = Features()
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
-    m = nn.Sequential(*layers).to(dev).eval().to(memory_format=fmt)
-    assert sum(p.numel() for p in m.parameters()) == 14714688
+    m = m.to(dev).eval().to(memory_format=fmt)
     mean = torch.tensor([0.485, 0.456, 0.406], device=dev).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225], device=dev).view(1, 3, 1, 1)
     x = torch.rand(a.batch_size, 1, 150, 150, device=dev)
+    amp = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(a.amp)
+
+    def step():
+        with torch.autocast(dev.type, dtype=amp, enabled=amp is not None):
+            return m(((x.expand(-1, 3, -1, -1) - mean) / std).contiguous(memory_format=fmt)).float()
+
     with torch.no_grad():
-        infer = rate(lambda: m(((x.expand(-1, 3, -1, -1) - mean) / std).contiguous(memory_format=fmt)),
-                     a.batch_size, a.steps)
-    emit(bench="vgg16-features", batch_size=a.batch_size, channels_last=a.channels_last, precision="fp32",
-         train_images_per_s=None, infer_images_per_s=round(infer, 1))
+        infer = rate(step, a.batch_size, a.steps)
+    emit(bench=f"{a.what}-features", batch_size=a.batch_size, channels_last=a.channels_last,
+         precision="fp32" if amp is None else f"{a.amp} autocast", train_images_per_s=None,
+         infer_images_per_s=round(infer, 1))
 else:
     m = nn.Sequential(
         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),

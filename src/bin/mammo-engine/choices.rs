@@ -141,8 +141,11 @@ setting!(BackboneArg { Vgg16 => "vgg16", InceptionV3 => "inception-v3" });
 pub enum BenchWhat {
     /// The scratch CNN's training and inference throughput.
     Scratch,
-    /// VGG16 feature extraction.
+    /// VGG16 feature extraction (--precision: fp32 or bf16).
     Vgg16,
+    /// InceptionV3 feature extraction (--precision: fp32 or bf16).
+    #[value(name = "inception-v3", aliases = ["inceptionv3", "inception", "inception_v3"])]
+    InceptionV3,
     /// The data path on --data, with peak memory.
     Data,
     /// Loading --data's train_tensor.npy.

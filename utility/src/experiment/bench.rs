@@ -4,7 +4,7 @@
 //! training FLOPs per image. Each returns a record printed as one JSON line.
 use crate::data::tasks::Task;
 use crate::error::Result;
-use crate::models::backbones::{Backbone, BackboneKind};
+use crate::models::backbones::{Backbone, BackboneKind, Cut};
 use crate::models::ScratchConfig;
 use crate::runtime::precision::{Compute, Precision};
 use crate::runtime::profile::Profile;
@@ -121,29 +121,47 @@ pub fn scratch_throughput(
 }
 
 /// VGG16 feature extraction (frozen, cut at the top, random weights: the speed does not depend
-/// on them) on 150x150 patches, no-grad, images per second.
+/// on them) on 150x150 patches, no-grad, float32, images per second.
 pub fn vgg16_inference(device: Device, batch_size: i64, steps: usize) -> Result<Throughput> {
+    backbone_inference(
+        BackboneKind::Vgg16,
+        device,
+        batch_size,
+        steps,
+        Precision::Fp32,
+    )
+}
+
+/// Feature extraction of a frozen backbone (cut at the top, random weights: the speed does not
+/// depend on them) in `precision` on 150x150 patches, no-grad, images per second; the row
+/// carries the backbone's GFLOP per image (`vgg16-features`: 13.231, `inception-v3-features`:
+/// 2.133).
+pub fn backbone_inference(
+    kind: BackboneKind,
+    device: Device,
+    batch_size: i64,
+    steps: usize,
+    precision: Precision,
+) -> Result<Throughput> {
     check(batch_size, steps)?;
     tch::manual_seed(0);
-    let kind = BackboneKind::Vgg16;
-    let b = Backbone::new(kind, kind.parse_cut("top")?, device)?;
+    let mut b = Backbone::new(kind, Cut::Top, device)?;
+    b.set_precision(precision)?;
     let x = Tensor::rand([batch_size, 1, 150, 150], (Kind::Float, device));
     let _g = tch::no_grad_guard();
     let infer = rate(device, batch_size, steps, || b.features(&x).map(|_| ()))?;
     Ok(Throughput {
-        bench: "vgg16-features".into(),
+        bench: format!("{}-features", kind.name()),
         implementation: "mammo".into(),
         device: format!("{device:?}"),
         batch_size,
-        channels_last: false,
-        precision: Precision::Fp32.name().into(),
+        channels_last: true,
+        precision: precision.name().into(),
         micro_batch: 0,
         train_images_per_s: f64::NAN,
         infer_images_per_s: round1(infer),
         threads: tch::get_num_threads(),
-        gflop_per_image: Some(
-            (2.0 * crate::models::backbones::Vgg16::features_macs(150) / 1e6).round() / 1e3,
-        ),
+        gflop_per_image: Some((2.0 * b.features_macs(150) / 1e6).round() / 1e3),
     })
 }
 
@@ -380,6 +398,50 @@ mod tests {
         assert_eq!(Vgg16::features_macs(150), by_hand);
         let t = vgg16_inference(Device::Cpu, 1, 1).unwrap();
         assert_eq!(t.gflop_per_image, Some(13.231));
+    }
+
+    /// Both backbones' multiply-adds at every cut, against PyTorch's FlopCounterMode on
+    /// torchvision's models (tests/fixtures/backbones/macs.json,
+    /// scripts/fixtures/make_flop_fixtures.py): exactly equal.
+    #[test]
+    fn backbone_flops_match_pytorchs_count() {
+        use crate::models::backbones::{InceptionV3, Vgg16};
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/backbones/macs.json"
+        )))
+        .unwrap();
+        let want = |model: &str, key: &str| fixture[model][key].as_f64().unwrap();
+        assert_eq!(Vgg16::features_macs(224), want("vgg16", "top_224"));
+        assert_eq!(Vgg16::features_macs(150), want("vgg16", "top_150"));
+        assert_eq!(
+            Vgg16::features_macs_to(150, Cut::Block5),
+            want("vgg16", "block5_150")
+        );
+        for cut in [Cut::Top, Cut::Top1, Cut::Top2] {
+            let m = InceptionV3::new(Device::Cpu, cut, true).unwrap();
+            for side in [299, 150] {
+                let key = format!("{}_{side}", cut.name());
+                assert_eq!(
+                    m.features_macs(side),
+                    want("inception_v3", &key),
+                    "InceptionV3 {key}"
+                );
+            }
+        }
+        // The whole model, classifier included: torchvision's documented 5.71 "GFLOPS".
+        let whole = want("inception_v3", "whole_299") / 1e9;
+        assert!((whole - 5.71).abs() < 0.005, "{whole}");
+        let t = backbone_inference(
+            BackboneKind::InceptionV3,
+            Device::Cpu,
+            1,
+            1,
+            Precision::Fp32,
+        )
+        .unwrap();
+        assert_eq!(t.bench, "inception-v3-features");
+        assert_eq!(t.gflop_per_image, Some(2.133));
     }
 
     #[test]

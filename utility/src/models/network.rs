@@ -30,9 +30,10 @@ pub trait Network: std::fmt::Debug + Send {
     /// Keras-style summary.
     fn summary(&self) -> Summary;
 
-    /// Memory layout and precision of the trainable convolutions (the frozen backbones keep
-    /// theirs).
-    fn set_compute(&mut self, _compute: Compute) {}
+    /// Memory layout and precision: of the trainable convolutions (scratch, Siamese), or of a
+    /// pretrained network's frozen backbone (its precision; the backbones always run NHWC, and
+    /// the small trainable head float32).
+    fn set_compute(&mut self, compute: Compute) -> Result<()>;
 
     /// Where a pretrained network's backbone weights came from; `None` for the others.
     fn weights_source(&self) -> Option<&WeightsSource> {
@@ -59,8 +60,9 @@ impl Network for ScratchCnn {
     fn summary(&self) -> Summary {
         ScratchCnn::summary(self)
     }
-    fn set_compute(&mut self, compute: Compute) {
-        self.tower.set_compute(compute)
+    fn set_compute(&mut self, compute: Compute) -> Result<()> {
+        self.tower.set_compute(compute);
+        Ok(())
     }
 }
 
@@ -81,8 +83,9 @@ impl Network for SiameseNet {
     fn summary(&self) -> Summary {
         SiameseNet::summary(self)
     }
-    fn set_compute(&mut self, compute: Compute) {
-        self.tower.set_compute(compute)
+    fn set_compute(&mut self, compute: Compute) -> Result<()> {
+        self.tower.set_compute(compute);
+        Ok(())
     }
 }
 
@@ -101,5 +104,8 @@ impl Network for PretrainedNet {
     }
     fn weights_source(&self) -> Option<&WeightsSource> {
         Some(&self.weights)
+    }
+    fn set_compute(&mut self, compute: Compute) -> Result<()> {
+        self.set_precision(compute.precision)
     }
 }

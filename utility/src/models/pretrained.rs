@@ -6,6 +6,7 @@ use super::featcache;
 use super::summary::{LayerRow, Summary};
 use crate::display::notice;
 use crate::error::{Error, Result};
+use crate::runtime::precision::Precision;
 use crate::runtime::profile::project_root;
 use std::path::{Path, PathBuf};
 use tch::nn::{self, Module};
@@ -177,7 +178,30 @@ pub fn weights_notice(root: &Path) {
     }
 }
 
+/// The backbone's identity in the feature cache: kind, cut, precision and weights.
+fn cache_id(backbone: &Backbone) -> Result<u64> {
+    featcache::model_id(
+        &format!(
+            "{} {} {}",
+            backbone.kind().name(),
+            backbone.cut(),
+            backbone.precision().name()
+        ),
+        backbone.var_store(),
+    )
+}
+
 impl PretrainedNet {
+    /// Compute the frozen backbone's features in `precision` (the head stays float32): see
+    /// [`Backbone::set_precision`]. Features cached in another precision are not reused.
+    pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        if precision != self.backbone.precision() {
+            self.backbone.set_precision(precision)?;
+            self.cache_id = cache_id(&self.backbone)?;
+        }
+        Ok(())
+    }
+
     pub fn new(
         p: &nn::Path,
         spec: &PretrainedSpec,
@@ -200,10 +224,7 @@ impl PretrainedNet {
                 WeightsSource::Random
             }
         };
-        let cache_id = featcache::model_id(
-            &format!("{} {}", kind.name(), backbone.cut()),
-            backbone.var_store(),
-        )?;
+        let cache_id = cache_id(&backbone)?;
         let adapter = match spec.adapter {
             Adapter::Replicate => None,
             Adapter::Conv1x1 => Some(nn::conv2d(p / "adapter", 1, 3, 1, Default::default())),

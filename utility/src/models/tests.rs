@@ -151,3 +151,56 @@ fn every_network_splits_at_its_cam_maps_without_changing_its_logits() {
     assert!(nets[1].0.logits(&x, None, false).is_err());
     assert!(nets[2].0.weights_source().is_some() && nets[0].0.weights_source().is_none());
 }
+
+/// A pretrained network asked for bf16 computes its frozen features in bf16: other features
+/// than in float32 (not served from the float32 entries of the feature cache), close to them, a
+/// float32 head; through the trainable 1x1 adapter the gradient still reaches the adapter.
+#[test]
+fn a_pretrained_network_computes_its_backbone_in_the_precision_set() {
+    use crate::models::backbones::{BackboneKind, Cut};
+    use crate::models::pretrained::{Adapter, PretrainedNet, PretrainedSpec};
+    tch::manual_seed(5);
+    let x = Tensor::rand([2, 1, 150, 150], (tch::Kind::Float, tch::Device::Cpu));
+    for adapter in [Adapter::Replicate, Adapter::Conv1x1] {
+        let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+        let spec = PretrainedSpec {
+            backbone: BackboneKind::InceptionV3,
+            cut: Cut::Top,
+            adapter,
+            head: vec![8],
+            dropout: None,
+            weights: None,
+        };
+        let mut net = PretrainedNet::new(&vs.root(), &spec, 1, tch::Device::Cpu).unwrap();
+        let f32 = tch::no_grad(|| net.features(&x)).unwrap();
+        Network::set_compute(
+            &mut net,
+            Compute {
+                channels_last: true,
+                precision: Precision::Bf16,
+            },
+        )
+        .unwrap();
+        assert_eq!(net.backbone.precision(), Precision::Bf16);
+        let bf = tch::no_grad(|| net.features(&x)).unwrap();
+        assert_eq!(bf.kind(), tch::Kind::Float);
+        let rel = (&f32 - &bf).norm().double_value(&[]) / f32.norm().double_value(&[]);
+        assert!(rel > 0.0 && rel < 0.05, "{adapter:?}: {rel}");
+        let logits = net.logits(&x, None, true).unwrap();
+        assert_eq!(logits.kind(), tch::Kind::Float);
+        logits.sum(tch::Kind::Float).backward();
+        let vars = vs.variables();
+        for (name, v) in &vars {
+            let g = v.grad();
+            assert!(g.defined(), "{adapter:?}: no gradient for {name}");
+            assert!(
+                g.isfinite().all().int64_value(&[]) == 1,
+                "{adapter:?}: {name}"
+            );
+        }
+        assert_eq!(
+            vars.keys().any(|k| k.starts_with("adapter")),
+            adapter == Adapter::Conv1x1
+        );
+    }
+}

@@ -31,6 +31,13 @@ impl Precision {
             Precision::Bf16 => "bf16",
         }
     }
+    /// The tensor kind computed in: `Float` or `BFloat16`.
+    pub fn kind(self) -> Kind {
+        match self {
+            Precision::Fp32 => Kind::Float,
+            Precision::Bf16 => Kind::BFloat16,
+        }
+    }
     /// A precision setting: `fp32`, `bf16`, or `auto` (`None`: [`Precision::auto_for`]).
     pub fn parse_setting(s: &str) -> Result<Option<Precision>> {
         if s.trim().eq_ignore_ascii_case("auto") {
@@ -58,6 +65,16 @@ impl Precision {
     }
 }
 
+impl Precision {
+    /// What `auto` picks for a pretrained model's frozen backbone: float32 for now. bf16
+    /// features are available (`precision = bf16`: [`crate::models::backbones::Backbone::set_precision`]);
+    /// whether they keep the head's accuracy is measured by `scripts/bench/backbone_precision.sh`
+    /// (docs/PERFORMANCE.md), and their speed needs bf16 units to measure.
+    pub fn auto_for_backbone(_device: tch::Device) -> Precision {
+        Precision::Fp32
+    }
+}
+
 /// How a tower computes: memory layout and precision. Neither changes the model or its saved
 /// weights, only the speed (and, for bf16, the rounding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,10 +86,7 @@ pub struct Compute {
 
 impl Compute {
     fn kind(&self) -> Kind {
-        match self.precision {
-            Precision::Fp32 => Kind::Float,
-            Precision::Bf16 => Kind::BFloat16,
-        }
+        self.precision.kind()
     }
     /// The network input in this layout and precision.
     pub fn input(&self, x: &Tensor) -> Tensor {

@@ -60,7 +60,7 @@ impl Classifier {
             channels_last: cfg.runtime.channels_last,
             precision: cfg.precision_on(device),
         };
-        net.set_compute(compute);
+        net.set_compute(compute)?;
         Ok(Classifier {
             vs,
             net,

@@ -2,6 +2,7 @@
 //! (docs/PERFORMANCE.md).
 use crate::choices::{BenchWhat, PrecisionArg, Setting};
 use mammo::experiment::bench;
+use mammo::models::backbones::BackboneKind;
 use mammo::runtime::precision::{Compute, Precision};
 use std::path::PathBuf;
 
@@ -20,7 +21,8 @@ pub struct Args {
     /// Convolutions in NHWC layout (scratch).
     #[arg(long)]
     channels_last: bool,
-    /// The scratch CNN's precision; auto: what `mammo train` picks on this device.
+    /// The scratch CNN's or the backbone's precision; auto: what `mammo train` picks on this
+    /// device for that model.
     #[arg(long, value_enum, ignore_case = true, default_value = "fp32")]
     precision: PrecisionArg,
     /// Rows per forward/backward pass (scratch, data; 0: the whole batch). Default: the
@@ -36,8 +38,12 @@ pub fn run(a: Args) -> mammo::Result<()> {
     let device = mammo::runtime::device::parse_device(&a.device)?;
     let compute = Compute {
         channels_last: a.channels_last,
-        precision: Precision::parse_setting(a.precision.setting())?
-            .unwrap_or_else(|| Precision::auto_for(device)),
+        precision: Precision::parse_setting(a.precision.setting())?.unwrap_or_else(|| {
+            match a.what {
+                BenchWhat::Vgg16 | BenchWhat::InceptionV3 => Precision::auto_for_backbone(device),
+                _ => Precision::auto_for(device),
+            }
+        }),
     };
     let data = a.data.unwrap_or_else(mammo::runtime::profile::data_dir);
     let json = |v: serde_json::Result<String>| v.map_err(|e| mammo::Error::Other(e.to_string()));
@@ -49,11 +55,20 @@ pub fn run(a: Args) -> mammo::Result<()> {
             compute,
             a.micro_batch.unwrap_or(0),
         )?))?,
-        BenchWhat::Vgg16 => json(serde_json::to_string(&bench::vgg16_inference(
-            device,
-            a.batch_size,
-            a.steps,
-        )?))?,
+        BenchWhat::Vgg16 | BenchWhat::InceptionV3 => {
+            let kind = if a.what == BenchWhat::Vgg16 {
+                BackboneKind::Vgg16
+            } else {
+                BackboneKind::InceptionV3
+            };
+            json(serde_json::to_string(&bench::backbone_inference(
+                kind,
+                device,
+                a.batch_size,
+                a.steps,
+                compute.precision,
+            )?))?
+        }
         BenchWhat::Data => json(serde_json::to_string(&bench::data_path(
             &data,
             a.batch_size.max(1) as usize,

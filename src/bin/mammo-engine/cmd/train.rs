@@ -102,8 +102,9 @@ pub struct Args {
     #[arg(long)]
     no_channels_last: bool,
     /// auto (default): bf16 on a CPU with bf16 units (AVX512-BF16 or AMX; `mammo doctor`
-    /// says), else fp32. bf16: bf16 compute, fp32 master weights (scratch and Siamese models).
-    /// The run's config.json records the one used.
+    /// says), else fp32; fp32 for the pretrained models' backbones. bf16: bf16 compute, fp32
+    /// master weights (scratch and Siamese models), or the frozen backbone's features in bf16
+    /// (VGG16, InceptionV3; the head stays fp32). The run's config.json records the one used.
     #[arg(long, value_enum, ignore_case = true)]
     precision: Option<PrecisionArg>,
     /// Rows per forward/backward pass: larger batches run as micro-batches whose gradients

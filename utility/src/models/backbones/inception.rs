@@ -55,6 +55,15 @@ impl BasicConv2d {
         Self::new(p, name, c_in, c_out, [k, k], stride, [pad, pad])
     }
 
+    /// Multiply-adds of this convolution on an `h` x `w` input, and the output's `(h, w)`.
+    fn macs(&self, (h, w): (i64, i64)) -> (f64, (i64, i64)) {
+        let k = self.weight.size();
+        let ho = (h + 2 * self.padding[0] - k[2]) / self.stride[0] + 1;
+        let wo = (w + 2 * self.padding[1] - k[3]) / self.stride[1] + 1;
+        let per_pixel: i64 = k.iter().product();
+        ((ho * wo) as f64 * per_pixel as f64, (ho, wo))
+    }
+
     fn forward(&self, x: &Tensor) -> Tensor {
         let y = x.conv2d(
             &self.weight,
@@ -77,6 +86,18 @@ impl BasicConv2d {
         )
         .relu_()
     }
+}
+
+/// Multiply-adds of an Inception block's convolutions on an `h` x `w` input: in every block
+/// each branch keeps the block's input side up to its last convolution (the only strided one,
+/// in InceptionB and InceptionD), so each convolution reads an `h` x `w` map.
+fn block_macs(convs: &[&BasicConv2d], hw: (i64, i64)) -> f64 {
+    convs.iter().map(|c| c.macs(hw).0).sum()
+}
+
+/// The output side of [`max_pool_3s2`] and of the strided blocks.
+fn side_3s2((h, w): (i64, i64)) -> (i64, i64) {
+    ((h - 3) / 2 + 1, (w - 3) / 2 + 1)
 }
 
 /// `F.max_pool2d(x, kernel_size=3, stride=2)`.
@@ -102,6 +123,19 @@ struct InceptionA {
 }
 
 impl InceptionA {
+    /// Its convolutions.
+    fn convs(&self) -> Vec<&BasicConv2d> {
+        vec![
+            &self.branch1x1,
+            &self.branch5x5_1,
+            &self.branch5x5_2,
+            &self.branch3x3dbl_1,
+            &self.branch3x3dbl_2,
+            &self.branch3x3dbl_3,
+            &self.branch_pool,
+        ]
+    }
+
     fn new(p: &nn::Path, c_in: i64, pool_features: i64) -> Result<Self> {
         Ok(InceptionA {
             branch1x1: BasicConv2d::sq(p, "branch1x1", c_in, 64, 1, 1, 0)?,
@@ -136,6 +170,16 @@ struct InceptionB {
 }
 
 impl InceptionB {
+    /// Its convolutions.
+    fn convs(&self) -> Vec<&BasicConv2d> {
+        vec![
+            &self.branch3x3,
+            &self.branch3x3dbl_1,
+            &self.branch3x3dbl_2,
+            &self.branch3x3dbl_3,
+        ]
+    }
+
     fn new(p: &nn::Path, c_in: i64) -> Result<Self> {
         Ok(InceptionB {
             branch3x3: BasicConv2d::sq(p, "branch3x3", c_in, 384, 3, 2, 0)?,
@@ -171,6 +215,22 @@ struct InceptionC {
 }
 
 impl InceptionC {
+    /// Its convolutions.
+    fn convs(&self) -> Vec<&BasicConv2d> {
+        vec![
+            &self.branch1x1,
+            &self.branch7x7_1,
+            &self.branch7x7_2,
+            &self.branch7x7_3,
+            &self.branch7x7dbl_1,
+            &self.branch7x7dbl_2,
+            &self.branch7x7dbl_3,
+            &self.branch7x7dbl_4,
+            &self.branch7x7dbl_5,
+            &self.branch_pool,
+        ]
+    }
+
     fn new(p: &nn::Path, c_in: i64, c7: i64) -> Result<Self> {
         let (k17, p17, k71, p71) = ([1, 7], [0, 3], [7, 1], [3, 0]);
         Ok(InceptionC {
@@ -213,6 +273,18 @@ struct InceptionD {
 }
 
 impl InceptionD {
+    /// Its convolutions.
+    fn convs(&self) -> Vec<&BasicConv2d> {
+        vec![
+            &self.branch3x3_1,
+            &self.branch3x3_2,
+            &self.branch7x7x3_1,
+            &self.branch7x7x3_2,
+            &self.branch7x7x3_3,
+            &self.branch7x7x3_4,
+        ]
+    }
+
     fn new(p: &nn::Path, c_in: i64) -> Result<Self> {
         Ok(InceptionD {
             branch3x3_1: BasicConv2d::sq(p, "branch3x3_1", c_in, 192, 1, 1, 0)?,
@@ -249,6 +321,21 @@ struct InceptionE {
 }
 
 impl InceptionE {
+    /// Its convolutions.
+    fn convs(&self) -> Vec<&BasicConv2d> {
+        vec![
+            &self.branch1x1,
+            &self.branch3x3_1,
+            &self.branch3x3_2a,
+            &self.branch3x3_2b,
+            &self.branch3x3dbl_1,
+            &self.branch3x3dbl_2,
+            &self.branch3x3dbl_3a,
+            &self.branch3x3dbl_3b,
+            &self.branch_pool,
+        ]
+    }
+
     fn new(p: &nn::Path, c_in: i64) -> Result<Self> {
         let (k13, p13, k31, p31) = ([1, 3], [0, 1], [3, 1], [1, 0]);
         Ok(InceptionE {
@@ -296,6 +383,7 @@ pub struct InceptionV3 {
     cut: Cut,
     transform_input: bool,
     net: Box<InceptionNet>,
+    precision: Precision,
 }
 
 /// The layers of [`InceptionV3`], named after torchvision's attributes.
@@ -320,6 +408,50 @@ struct InceptionNet {
 }
 
 impl InceptionNet {
+    /// Multiply-adds of [`InceptionNet::forward`] for one `side` x `side` image up to `cut`.
+    fn macs(&self, side: i64, cut: Cut) -> f64 {
+        let (mut total, mut hw) = (0.0, (side, side));
+        for (i, c) in [
+            &self.conv2d_1a_3x3,
+            &self.conv2d_2a_3x3,
+            &self.conv2d_2b_3x3,
+            &self.conv2d_3b_1x1,
+            &self.conv2d_4a_3x3,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (m, out) = c.macs(hw);
+            total += m;
+            hw = if i == 2 || i == 4 { side_3s2(out) } else { out };
+        }
+        for b in [&self.mixed_5b, &self.mixed_5c, &self.mixed_5d] {
+            total += block_macs(&b.convs(), hw);
+        }
+        total += block_macs(&self.mixed_6a.convs(), hw);
+        hw = side_3s2(hw);
+        for b in [
+            &self.mixed_6b,
+            &self.mixed_6c,
+            &self.mixed_6d,
+            &self.mixed_6e,
+        ] {
+            total += block_macs(&b.convs(), hw);
+        }
+        if cut == Cut::Top2 {
+            return total;
+        }
+        total += block_macs(&self.mixed_7a.convs(), hw);
+        hw = side_3s2(hw);
+        if cut == Cut::Top1 {
+            return total;
+        }
+        for b in [&self.mixed_7b, &self.mixed_7c] {
+            total += block_macs(&b.convs(), hw);
+        }
+        total
+    }
+
     fn new(r: &nn::Path) -> Result<Self> {
         Ok(InceptionNet {
             conv2d_1a_3x3: BasicConv2d::sq(r, "Conv2d_1a_3x3", 3, 32, 3, 2, 0)?,
@@ -390,7 +522,23 @@ impl InceptionV3 {
             cut,
             transform_input,
             net,
+            precision: Precision::Fp32,
         })
+    }
+
+    /// The precision the convolutions compute in.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Compute in `precision`: for bf16, the convolution kernels are stored in bf16 and the
+    /// input is rounded to bf16 after [`inception_transform_input`]; batch norm keeps its
+    /// float32 parameters and statistics and normalises the bf16 activations (what PyTorch's
+    /// bf16 autocast does with these layers). The features come back as float32 either way.
+    pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        vars_to_precision(&self.vs, precision, |name| name.ends_with("conv.weight"))?;
+        self.precision = precision;
+        Ok(())
     }
 
     /// The cut [`InceptionV3::forward`] stops at.
@@ -429,7 +577,7 @@ impl InceptionV3 {
     }
 
     /// [`InceptionV3::forward`] with the input checked first: an error, not a panic, for a
-    /// wrong shape or a too small image. Moves `x` to the model's device as float32.
+    /// wrong shape or a too small image. Moves `x` to the model's device; float32 features.
     pub fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         self.forward_to(x, self.cut)
     }
@@ -438,16 +586,28 @@ impl InceptionV3 {
     pub fn forward_to(&self, x: &Tensor, cut: Cut) -> Result<Tensor> {
         let cut = BackboneKind::InceptionV3.check_cut(cut)?;
         check_input(BackboneKind::InceptionV3, cut, x)?;
-        let x = x.f_to_device(self.vs.device())?.f_to_kind(Kind::Float)?;
+        let x = x.f_to_device(self.vs.device())?;
         Ok(self.run(&x, cut))
     }
 
     fn run(&self, x: &Tensor, cut: Cut) -> Tensor {
-        if self.transform_input {
-            self.net.forward(&inception_transform_input(x), cut)
+        let x = x.to_kind(Kind::Float);
+        let x = if self.transform_input {
+            inception_transform_input(&x)
         } else {
-            self.net.forward(x, cut)
-        }
+            x
+        };
+        self.net
+            .forward(&x.to_kind(self.precision.kind()), cut)
+            .to_kind(Kind::Float)
+    }
+
+    /// Multiply-adds of the features of one `side` x `side` image at this model's cut (the
+    /// convolutions; batch norm, pooling and ReLU not counted): at 299 and `top` 5.711 G, with
+    /// the classifier 5.713 G, the "GFLOPS" torchvision documents for InceptionV3 (it counts
+    /// multiply-adds); at 150, 1.067 G.
+    pub fn features_macs(&self, side: i64) -> f64 {
+        self.net.macs(side, self.cut)
     }
 
     /// The variables, named as in torchvision (`Conv2d_1a_3x3.conv.weight`,

@@ -45,6 +45,7 @@ use std::str::FromStr;
 use tch::{nn, Device, Kind, Tensor};
 
 use crate::error::{Error, Result};
+use crate::runtime::precision::Precision;
 
 /// ImageNet channel means (RGB) that torchvision's weights expect.
 pub const IMAGENET_MEAN: [f64; 3] = [0.485, 0.456, 0.406];
@@ -426,6 +427,30 @@ fn weights_channels_last(vs: &nn::VarStore) {
     }
 }
 
+/// Store the variables `which` selects (by name) in `precision`'s kind, NHWC strides kept for
+/// the kernels; the others are left as they are. A frozen backbone's reduced precision: its
+/// convolutions then run in bf16 on bf16 inputs, as under PyTorch's bf16 autocast.
+fn vars_to_precision(
+    vs: &nn::VarStore,
+    precision: Precision,
+    which: impl Fn(&str) -> bool,
+) -> Result<()> {
+    let kind = precision.kind();
+    let _g = tch::no_grad_guard();
+    for (name, mut v) in vs.variables() {
+        if which(&name) && v.kind() != kind {
+            let w = v.f_to_kind(kind)?;
+            let w = if w.dim() == 4 {
+                crate::runtime::precision::to_channels_last(&w)
+            } else {
+                w
+            };
+            v.set_data(&w);
+        }
+    }
+    Ok(())
+}
+
 /// Either backbone, for code that picks one by name.
 #[derive(Debug)]
 pub enum Backbone {
@@ -489,6 +514,32 @@ impl Backbone {
         match self {
             Backbone::Vgg16(m) => m.f_forward(x),
             Backbone::InceptionV3(m) => m.f_forward(x),
+        }
+    }
+
+    /// Multiply-adds of one `side` x `side` image's features at this backbone's cut: see
+    /// [`Vgg16::features_macs`], [`InceptionV3::features_macs`].
+    pub fn features_macs(&self, side: i64) -> f64 {
+        match self {
+            Backbone::Vgg16(m) => Vgg16::features_macs_to(side, m.cut()),
+            Backbone::InceptionV3(m) => m.features_macs(side),
+        }
+    }
+
+    /// The precision the convolutions compute in (float32 unless set).
+    pub fn precision(&self) -> Precision {
+        match self {
+            Backbone::Vgg16(m) => m.precision(),
+            Backbone::InceptionV3(m) => m.precision(),
+        }
+    }
+
+    /// Compute the features in `precision`: see [`Vgg16::set_precision`],
+    /// [`InceptionV3::set_precision`].
+    pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        match self {
+            Backbone::Vgg16(m) => m.set_precision(precision),
+            Backbone::InceptionV3(m) => m.set_precision(precision),
         }
     }
 

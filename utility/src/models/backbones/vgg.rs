@@ -23,6 +23,7 @@ pub struct Vgg16 {
     vs: nn::VarStore,
     layers: Vec<VggLayer>,
     cut: Cut,
+    precision: Precision,
 }
 
 /// torchvision's VGG16 configuration "D": output channels of each conv, `None` = max pool.
@@ -82,7 +83,12 @@ impl Vgg16 {
         }
         vs.freeze();
         weights_channels_last(&vs);
-        Ok(Vgg16 { vs, layers, cut })
+        Ok(Vgg16 {
+            vs,
+            layers,
+            cut,
+            precision: Precision::Fp32,
+        })
     }
 
     /// Multiply-adds of the features (13 convolutions, 3x3, padding 1; the pools halve the side,
@@ -90,17 +96,42 @@ impl Vgg16 {
     /// 15.35 G, and with the classifier's three dense layers 15.47 G, the "GFLOPS" torchvision
     /// documents for VGG16 (it counts multiply-adds); at 150, 6.62 G.
     pub fn features_macs(side: i64) -> f64 {
+        Self::features_macs_to(side, Cut::Top)
+    }
+
+    /// [`Vgg16::features_macs`] up to `cut` (`block5` stops before the last three
+    /// convolutions).
+    pub fn features_macs_to(side: i64, cut: Cut) -> f64 {
+        let mut convs_left = if cut == Cut::Block5 { 10 } else { 13 };
         let (mut side, mut c_in, mut macs) = (side as f64, 3.0, 0.0);
         for c in VGG16_CFG {
             match c {
+                Some(_) if convs_left == 0 => break,
                 Some(c_out) => {
                     macs += side * side * c_out as f64 * c_in * 9.0;
                     c_in = c_out as f64;
+                    convs_left -= 1;
                 }
                 None => side = (side / 2.0).floor(),
             }
         }
         macs
+    }
+
+    /// The precision the convolutions compute in.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Compute in `precision`: for bf16, every kernel and bias is stored in bf16 and the input
+    /// is rounded to bf16 before the first convolution (what PyTorch's bf16 autocast does with
+    /// these layers); the features come back as float32 either way. Weights loaded afterwards
+    /// are converted on the way in. Fast where the hardware has bf16 units; emulated, and
+    /// slower than float32, elsewhere (docs/PERFORMANCE.md).
+    pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        vars_to_precision(&self.vs, precision, |_| true)?;
+        self.precision = precision;
+        Ok(())
     }
 
     /// The cut [`Vgg16::forward`] stops at.
@@ -136,7 +167,7 @@ impl Vgg16 {
     }
 
     /// [`Vgg16::forward`] with the input checked first: an error, not a panic, for a wrong
-    /// shape or a too small image. Moves `x` to the model's device as float32.
+    /// shape or a too small image. Moves `x` to the model's device; float32 features.
     pub fn f_forward(&self, x: &Tensor) -> Result<Tensor> {
         self.forward_to(x, self.cut)
     }
@@ -145,7 +176,7 @@ impl Vgg16 {
     pub fn forward_to(&self, x: &Tensor, cut: Cut) -> Result<Tensor> {
         let cut = BackboneKind::Vgg16.check_cut(cut)?;
         check_input(BackboneKind::Vgg16, cut, x)?;
-        let x = x.f_to_device(self.vs.device())?.f_to_kind(Kind::Float)?;
+        let x = x.f_to_device(self.vs.device())?;
         Ok(self.run(&x, cut))
     }
 
@@ -153,7 +184,7 @@ impl Vgg16 {
         let last = Self::last_index(cut);
         // NHWC: oneDNN's fast layout on CPU (1.8x faster than NCHW for these features, measured
         // with PyTorch and mammo alike). Same values up to float rounding.
-        let mut x = crate::runtime::precision::to_channels_last(x);
+        let mut x = crate::runtime::precision::to_channels_last(&x.to_kind(self.precision.kind()));
         for layer in &self.layers {
             match layer {
                 VggLayer::Conv {
@@ -173,7 +204,7 @@ impl Vgg16 {
                 _ => break,
             }
         }
-        x
+        x.to_kind(Kind::Float)
     }
 
     /// The variables, named `features.{i}.weight` / `features.{i}.bias` as in torchvision. The

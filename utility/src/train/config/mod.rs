@@ -366,17 +366,6 @@ impl TrainConfig {
         if o.batch_size == 0 {
             return crate::error::invalid("batch size", "must be at least 1");
         }
-        if self.model.is_pretrained()
-            && self.runtime.precision.is_some_and(|p| p != Precision::Fp32)
-        {
-            return crate::error::invalid(
-                "precision",
-                format!(
-                    "bf16 applies to the scratch and Siamese models, not {}",
-                    self.model.name()
-                ),
-            );
-        }
         if !(o.l2.is_finite() && o.l2 >= 0.0) {
             return crate::error::invalid("l2", format!("{} must be >= 0", o.l2));
         }
@@ -461,12 +450,13 @@ impl TrainConfig {
     }
 
     /// The precision a model of this configuration computes in on `device`: the one set, or for
-    /// `auto` [`Precision::auto_for`] (scratch and Siamese models; the pretrained backbones
-    /// always run fp32).
+    /// `auto` [`Precision::auto_for`] (scratch and Siamese models) or
+    /// [`Precision::auto_for_backbone`] (a pretrained model's frozen backbone; its head is
+    /// float32 either way).
     pub fn precision_on(&self, device: tch::Device) -> Precision {
         match self.runtime.precision {
             Some(p) => p,
-            None if self.model.is_pretrained() => Precision::Fp32,
+            None if self.model.is_pretrained() => Precision::auto_for_backbone(device),
             None => Precision::auto_for(device),
         }
     }
