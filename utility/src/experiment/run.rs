@@ -521,7 +521,9 @@ pub(crate) fn set_line(name: &str, m: &SetMetrics, positive: &str) -> String {
 
 mod ensemble;
 mod show;
-pub use ensemble::{best_member, constant_members, constant_members_note, ensemble};
+pub use ensemble::{
+    best_member, constant_members, constant_members_note, ensemble, negligible_members,
+};
 
 #[cfg(test)]
 mod tests;

@@ -390,3 +390,47 @@ fn the_best_member_is_chosen_on_validation_first_on_ties() {
     assert_eq!(best_member(&members[..1]).unwrap().config.name, "flat");
     assert!(best_member(&[]).is_err());
 }
+
+#[test]
+fn members_too_small_to_change_the_ensembles_order_are_named() {
+    let varying = [0.9, 0.2, 0.7, 0.4, 0.1, 0.3, 0.6, 0.8];
+    // T: a saturated head that still ranks, by differences of 1e-8 (the MIAS run's
+    // INCEPTION_BM_BEST), in the opposite order of A's.
+    let tiny: Vec<f64> = varying.iter().map(|p| (1.0 - p) * 1e-8).collect();
+    let members = vec![
+        member("A", &varying, &varying),
+        member("T", &tiny, &tiny),
+        member("Z", &[0.0; 8], &[0.0; 8]),
+    ];
+    assert!(constant_members(&members[..2], "test").is_empty());
+    let negligible = negligible_members(&members, "test");
+    assert_eq!(negligible.len(), 1);
+    assert_eq!(negligible[0].0, "T");
+    assert!((negligible[0].1 - 1e-9).abs() < 1e-15 && (negligible[0].2 - 9e-9).abs() < 1e-15);
+    // The claim holds: the ensemble's test AUC is A's, exactly.
+    let ens = ensemble(&members, "ENSEMBLE").unwrap();
+    let auc = |r: &Run| r.metrics.test.as_ref().unwrap().roc_auc;
+    assert_eq!(auc(&ens), auc(&members[0]));
+    let note = constant_members_note(&members, "test").unwrap();
+    assert!(
+        note.starts_with("Z (0.000) gives every test sample the same probability; T (from 1.0e-9 to 9.0e-9) varies too little"),
+        "{note}"
+    );
+    assert!(note.contains("exactly as A does"), "{note}");
+    // Not named: a member whose tiny differences break the others' ties (they change the
+    // order), and a member that ranks like the others (identical, not small).
+    let tied = [0.9, 0.2, 0.7, 0.4, 0.1, 0.3, 0.6, 0.6];
+    let breaker: Vec<f64> = (0..8).map(|i| i as f64 * 1e-8).collect();
+    let tie_members = vec![member("A", &tied, &tied), member("B", &breaker, &breaker)];
+    assert!(negligible_members(&tie_members, "test").is_empty());
+    assert_eq!(constant_members_note(&tie_members, "test"), None);
+    let twins = vec![
+        member("A", &varying, &varying),
+        member("A2", &varying, &varying),
+    ];
+    assert!(negligible_members(&twins, "test").is_empty());
+    // Members scored on different samples: nothing is claimed.
+    let mut other = member("O", &tiny, &tiny);
+    other.predictions.rows.retain(|p| p.index != 3);
+    assert!(negligible_members(&[member("A", &varying, &varying), other], "test").is_empty());
+}
