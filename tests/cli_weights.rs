@@ -148,3 +148,47 @@ fn the_torch_hub_cache_is_found_and_converted_on_first_use() {
     );
     assert_is_pattern(BackboneKind::Vgg16, &converted);
 }
+
+/// `mammo features --precision bf16` computes the backbone in bf16 and writes float32 features
+/// of the same shape as in fp32, saying which precision it used; an unknown precision is a usage
+/// error naming it.
+#[test]
+fn features_in_bf16_are_float32_of_the_same_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let x = tmp.path().join("x.npy");
+    let pixels: Vec<u16> = (0..2 * 80 * 80)
+        .map(|i| (i * 7919 % 65536) as u16)
+        .collect();
+    mammo::data::npy::write(&x, &[2, 80, 80], &pixels).unwrap();
+    for p in ["fp32", "bf16"] {
+        let out = tmp.path().join(format!("{p}.npy"));
+        let o = common::run_ok(
+            common::mammo()
+                .args(["features", "--model", "inception-v3", "--device", "cpu"])
+                .args(["--precision", p, "--input"])
+                .arg(&x)
+                .arg("--out")
+                .arg(&out),
+        );
+        let so = common::stdout(&o);
+        assert!(so.contains(&format!("computed in {p}")), "{so}");
+        let f = mammo::data::npy::read::<f32>(&out).unwrap();
+        assert_eq!(f.shape(), [2, 2048, 1, 1]);
+        assert!(f.iter().all(|v| v.is_finite()));
+    }
+    let msg = common::run_bad_input(
+        common::mammo()
+            .args([
+                "features",
+                "--model",
+                "vgg16",
+                "--precision",
+                "fp16",
+                "--input",
+            ])
+            .arg(&x)
+            .arg("--out")
+            .arg(tmp.path().join("f.npy")),
+    );
+    assert!(msg.contains("fp16"), "{msg}");
+}

@@ -25,6 +25,8 @@ pub struct EnvReport {
     pub cpu_bf16: Option<String>,
     /// What `precision = auto` gives the scratch and Siamese models on [`EnvReport::device`].
     pub auto_precision: String,
+    /// What `precision = auto` gives a pretrained model's frozen backbone there.
+    pub auto_backbone_precision: String,
     pub profile: String,
 }
 
@@ -102,6 +104,7 @@ pub fn report() -> EnvReport {
         device: format!("{dev:?}"),
         cpu_bf16: cpu_bf16_units().map(str::to_string),
         auto_precision: Precision::auto_for(dev).name().to_string(),
+        auto_backbone_precision: Precision::auto_for_backbone(dev).name().to_string(),
         profile: Profile::from_env().name().to_string(),
     }
 }
@@ -156,8 +159,9 @@ impl std::fmt::Display for EnvReport {
         )?;
         writeln!(
             f,
-            "precision  auto = {} (scratch and Siamese models on this device)",
-            self.auto_precision
+            "precision  auto = {} (scratch and Siamese models on this device), {} (frozen VGG16 \
+             and InceptionV3 backbones)",
+            self.auto_precision, self.auto_backbone_precision
         )?;
         write!(f, "profile    {}", self.profile)
     }
@@ -178,5 +182,12 @@ mod tests {
         );
         let dev = parse_device("auto").unwrap();
         assert_eq!(r.auto_precision, Precision::auto_for(dev).name());
+        assert!(
+            text.contains(&format!(
+                "{} (frozen VGG16 and InceptionV3 backbones)",
+                Precision::auto_for_backbone(dev).name()
+            )),
+            "{text}"
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! `mammo features`: frozen-backbone features of uint16 patches (x/65535, replicated to 3
 //! channels, ImageNet normalisation, the backbone up to the cut), written as float32 (N, C, H, W).
-use crate::choices::{BackboneArg, CutArg, Setting};
+use crate::choices::{BackboneArg, CutArg, PrecisionArg, Setting};
 use crate::output::status;
 use mammo::models::backbones::{self, Backbone, BackboneKind};
+use mammo::runtime::precision::Precision;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -21,6 +22,11 @@ pub struct Args {
     /// auto, cpu, cuda, cuda:N.
     #[arg(long, default_value = "auto")]
     device: String,
+    /// The backbone's precision: fp32, or bf16 (bf16 kernels and activations, float32 features
+    /// out: fast on CUDA and on CPUs with bf16 units, emulated and slow elsewhere); auto: what
+    /// `mammo train` picks for a backbone on this device (`mammo doctor` says).
+    #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
+    precision: PrecisionArg,
 }
 
 pub fn run(a: Args) -> mammo::Result<()> {
@@ -41,6 +47,10 @@ pub fn run(a: Args) -> mammo::Result<()> {
             kind.name()
         )),
     }
+    bb.set_precision(
+        Precision::parse_setting(a.precision.setting())?
+            .unwrap_or_else(|| Precision::auto_for_backbone(device)),
+    )?;
     let imgs = mammo::data::npy::read_u16_images(&a.input)?;
     let shape = imgs.shape().to_vec();
     let (n, h, w) = match shape.as_slice() {
@@ -69,10 +79,11 @@ pub fn run(a: Args) -> mammo::Result<()> {
     }
     mammo::data::npy::write(&a.out, &[n, c as usize, fh as usize, fw as usize], &outv)?;
     println!(
-        "wrote {} ({n}, {c}, {fh}, {fw}) float32 features of {} cut {}",
+        "wrote {} ({n}, {c}, {fh}, {fw}) float32 features of {} cut {} computed in {}",
         a.out.display(),
         kind.name(),
-        cut
+        cut,
+        bb.precision().name()
     );
     Ok(())
 }
