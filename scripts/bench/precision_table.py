@@ -3,9 +3,9 @@
 
     python3 scripts/bench/precision_table.py OUT_DIR
 
-Reads OUT_DIR/<case>-<fp32|bf16>-<seed>/{metrics.json,history.csv} and prints, per case and seed,
-the test ROC AUC (95% CI) and accuracy of both precisions, their difference and the median epoch
-time; then, per case, the mean paired AUC difference over the seeds next to the spread of fp32
+Reads OUT_DIR/<case>-<fp32|bf16>-<seed>/{metrics.json,history.csv,predictions.csv} and prints,
+per case and seed, the test ROC AUC (95% CI) and accuracy of both precisions, their difference
+with a paired bootstrap interval over the test patches (binary tasks) and the median epoch time; then, per case, the mean paired AUC difference over the seeds next to the spread of fp32
 itself from seed to seed, and the mean over every pair with a bootstrap interval. Standard
 library only.
 """
@@ -20,6 +20,54 @@ from pathlib import Path
 RUN = re.compile(r"^(?P<case>.+)-(?P<p>fp32|bf16)-(?P<seed>\d+)$")
 
 
+def test_predictions(run: Path):
+    """{index: (label, probability)} of the test rows of a binary run; None otherwise."""
+    with open(run / "predictions.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "probability" not in rows[0]:
+        return None
+    return {int(r["index"]): (int(r["label"]), float(r["probability"])) for r in rows if r["set"] == "test"}
+
+
+def auc(labels, scores):
+    """ROC AUC by the rank-sum (Mann-Whitney) statistic, ties counted half."""
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    pos = sum(labels)
+    neg = len(labels) - pos
+    if pos == 0 or neg == 0:
+        return float("nan")
+    return (sum(r for r, l in zip(ranks, labels) if l) - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def paired_diff_ci(a, b, reps=2000, seed=0):
+    """95% percentile interval of AUC(b) - AUC(a) over the same test patches resampled with
+    replacement (a paired bootstrap: one resample serves both runs)."""
+    if a is None or b is None or a.keys() != b.keys():
+        return None
+    idx = sorted(a)
+    labels = [a[i][0] for i in idx]
+    sa, sb = [a[i][1] for i in idx], [b[i][1] for i in idx]
+    rng = random.Random(seed)
+    n, diffs = len(idx), []
+    for _ in range(reps):
+        pick = [rng.randrange(n) for _ in range(n)]
+        lab = [labels[k] for k in pick]
+        d = auc(lab, [sb[k] for k in pick]) - auc(lab, [sa[k] for k in pick])
+        if d == d:
+            diffs.append(d)
+    diffs.sort()
+    return diffs[int(0.025 * len(diffs))], diffs[int(0.975 * len(diffs)) - 1]
+
+
 def load(run: Path):
     m = json.loads((run / "metrics.json").read_text())
     with open(run / "history.csv", newline="") as f:
@@ -31,6 +79,7 @@ def load(run: Path):
         "acc": t["accuracy"],
         "val_auc": m["validation"]["roc_auc"],
         "epoch_s": statistics.median(secs) if secs else float("nan"),
+        "test": test_predictions(run),
     }
 
 
@@ -49,8 +98,8 @@ def main() -> int:
         return 1
     cases = sorted({c for c, _, _ in runs}, key=lambda c: min(k for k in runs if k[0] == c))
     print("| task | seed | fp32 test AUC (95% CI) | bf16 test AUC (95% CI) | bf16 - fp32 | "
-          "test acc fp32 / bf16 | epoch s fp32 / bf16 |")
-    print("|---|---|---|---|---|---|---|")
+          "paired 95% CI | test acc fp32 / bf16 | epoch s fp32 / bf16 |")
+    print("|---|---|---|---|---|---|---|---|")
     summary = []
     for case in cases:
         diffs, speed = [], []
@@ -59,14 +108,16 @@ def main() -> int:
             if a is None or b is None:
                 continue
 
-            def auc(r):
+            def shown(r):
                 ci = r["ci"]
                 return f"{r['auc']:.4f} ({ci[0]:.4f}-{ci[1]:.4f})" if ci else f"{r['auc']:.4f}"
 
             d = b["auc"] - a["auc"]
             diffs.append(d)
             speed.append(a["epoch_s"] / b["epoch_s"])
-            print(f"| {case} | {seed} | {auc(a)} | {auc(b)} | {d:+.4f} | "
+            pci = paired_diff_ci(a["test"], b["test"])
+            pci = f"[{pci[0]:+.4f}, {pci[1]:+.4f}]" if pci else "-"
+            print(f"| {case} | {seed} | {shown(a)} | {shown(b)} | {d:+.4f} | {pci} | "
                   f"{a['acc']:.3f} / {b['acc']:.3f} | {a['epoch_s']:.1f} / {b['epoch_s']:.1f} |")
         if diffs:
             summary.append((case, diffs, speed))

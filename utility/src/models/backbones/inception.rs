@@ -165,6 +165,8 @@ impl InceptionV3 {
     /// input is rounded to bf16 after [`inception_transform_input`]; batch norm keeps its
     /// float32 parameters and statistics and normalises the bf16 activations (what PyTorch's
     /// bf16 autocast does with these layers). The features come back as float32 either way.
+    /// Back to fp32 after bf16, the weights stay rounded to bf16's precision: load the weights
+    /// file again for the exact float32 values.
     pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
         vars_to_precision(&self.vs, precision, |name| name.ends_with("conv.weight"))?;
         self.precision = precision;

@@ -128,6 +128,8 @@ impl Vgg16 {
     /// these layers); the features come back as float32 either way. Weights loaded afterwards
     /// are converted on the way in. Fast where the hardware has bf16 units; emulated, and
     /// slower than float32, elsewhere (docs/PERFORMANCE.md).
+    /// Back to fp32 after bf16, the weights stay rounded to bf16's precision: load the weights
+    /// file again for the exact float32 values.
     pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
         vars_to_precision(&self.vs, precision, |_| true)?;
         self.precision = precision;
