@@ -68,8 +68,9 @@ impl Precision {
 impl Precision {
     /// What `auto` picks for a pretrained model's frozen backbone: float32 for now. bf16
     /// features are available (`precision = bf16`: [`crate::models::backbones::Backbone::set_precision`]);
-    /// whether they keep the head's accuracy is measured by `scripts/bench/backbone_precision.sh`
-    /// (docs/PERFORMANCE.md), and their speed needs bf16 units to measure.
+    /// `scripts/bench/precision_accuracy.sh` measured them keeping the head's test AUC for
+    /// InceptionV3 and left VGG16 undecided, and their speed needs bf16 units to measure
+    /// (docs/PERFORMANCE.md).
     pub fn auto_for_backbone(_device: tch::Device) -> Precision {
         Precision::Fp32
     }
