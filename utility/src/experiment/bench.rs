@@ -31,7 +31,7 @@ pub struct Throughput {
     pub infer_images_per_s: f64,
     pub threads: i32,
     /// Floating-point operations (2 x multiply-adds) per image of the measured pass, where known:
-    /// the frozen VGG16's features (inference); with the roofline's GEMM rate it says how close
+    /// a frozen backbone's features (inference); with the roofline's GEMM rate it says how close
     /// the backbone runs to the machine's float32 limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gflop_per_image: Option<f64>,

@@ -6,11 +6,12 @@
 //! is repeated for the same images at every epoch, every validation pass and every run of a
 //! comparison or a cross-validation. This cache keeps each image's features once computed:
 //! keyed by the backbone (kind, cut, precision and a hash of every weight, so two random
-//! initialisations, or float32 and bf16 features, never share entries) and by the image's content (a 128-bit hash of its float32 pixels, so an
-//! augmented variant is a different image). It holds up to `MAMMO_FEATURE_CACHE_MB` megabytes
-//! (default 1024; 0 turns it off) and stops adding entries when full. It is one cache per
-//! process, also in a notebook, where every cell carries its own copy of mammo's code
-//! ([`crate::process::shared`]: why, and how the copies find the one store).
+//! initialisations, or float32 and bf16 features, never share entries) and by the image's
+//! content (a 128-bit hash of its float32 pixels, so an augmented variant is a different image).
+//! It holds up to `MAMMO_FEATURE_CACHE_MB` megabytes (default 1024; 0 turns it off) and stops
+//! adding entries when full. It is one cache per process, also in a notebook, where every cell
+//! carries its own copy of mammo's code ([`crate::process::shared`]: why, and how the copies
+//! find the one store).
 //!
 //! Features come out the same as without the cache up to the last bits of float rounding
 //! (oneDNN may round differently for a batch of another size); within one process a cached

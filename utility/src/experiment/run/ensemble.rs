@@ -111,9 +111,9 @@ fn same_order(a: &[f64], b: &[f64]) -> bool {
 /// their probabilities spread over at most a hundredth of any remaining member's, and without
 /// them (and without the [`constant_members`]) the average of the others orders every pair of
 /// samples, for every class's probability, exactly as the whole ensemble does, so its ROC AUC
-/// is theirs. Found one at a time, smallest spread first; at least one member is always left. With each, the smallest and largest probability it gave (class 1's, or
-/// class 0's for more than two classes). Empty when the members were not scored on the same
-/// samples.
+/// is theirs. Found one at a time, smallest spread first; at least one member is always left.
+/// With each, the smallest and largest probability it gave (class 1's, or class 0's for more
+/// than two classes). Empty when the members were not scored on the same samples.
 pub fn negligible_members<'a>(members: &'a [Run], set: &str) -> Vec<(&'a str, f64, f64)> {
     let Some(probs) = aligned_probs(members, set) else {
         return Vec::new();
@@ -137,32 +137,33 @@ pub fn negligible_members<'a>(members: &'a [Run], set: &str) -> Vec<(&'a str, f6
             })
             .collect()
     };
-    let all = vec![true; members.len()];
-    let whole: Vec<Vec<f64>> = (0..n_classes).map(|k| average(&all, k)).collect();
+    let whole: Vec<Vec<f64>> = (0..n_classes)
+        .map(|k| average(&vec![true; members.len()], k))
+        .collect();
+    // Each member's smallest and largest probability (the first of each row), and their spread.
+    let ranges: Vec<(f64, f64)> = probs
+        .iter()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|p| p.first().copied())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                })
+        })
+        .collect();
+    let spread = |m: usize| ranges[m].1 - ranges[m].0;
     let mut keep: Vec<bool> = members
         .iter()
         .map(|r| !constant.contains(&r.config.name.as_str()))
         .collect();
-    let range = |m: usize| {
-        let v = probs[m].iter().filter_map(|p| p.first().copied());
-        let lo = v.clone().fold(f64::INFINITY, f64::min);
-        (lo, v.fold(f64::NEG_INFINITY, f64::max))
-    };
     let mut order: Vec<usize> = (0..members.len()).filter(|&m| keep[m]).collect();
-    order.sort_by(|&a, &b| {
-        let (sa, sb) = (range(a), range(b));
-        (sa.1 - sa.0).total_cmp(&(sb.1 - sb.0))
-    });
+    order.sort_by(|&a, &b| spread(a).total_cmp(&spread(b)));
     let mut out = Vec::new();
     for m in order {
         if keep.iter().filter(|&&x| x).count() <= 1 {
             break;
         }
         keep[m] = false;
-        let spread = |m: usize| {
-            let (lo, hi) = range(m);
-            hi - lo
-        };
         let others_min = (0..members.len())
             .filter(|&o| keep[o])
             .map(spread)
@@ -170,8 +171,7 @@ pub fn negligible_members<'a>(members: &'a [Run], set: &str) -> Vec<(&'a str, f6
         if spread(m) * 100.0 <= others_min
             && (0..n_classes).all(|k| same_order(&whole[k], &average(&keep, k)))
         {
-            let (lo, hi) = range(m);
-            out.push((members[m].config.name.as_str(), lo, hi));
+            out.push((members[m].config.name.as_str(), ranges[m].0, ranges[m].1));
         } else {
             keep[m] = true;
         }

@@ -41,19 +41,17 @@ impl InceptionNet {
     /// Multiply-adds of [`InceptionNet::forward`] for one `side` x `side` image up to `cut`.
     fn macs(&self, side: i64, cut: Cut) -> f64 {
         let (mut total, mut hw) = (0.0, (side, side));
-        for (i, c) in [
-            &self.conv2d_1a_3x3,
-            &self.conv2d_2a_3x3,
-            &self.conv2d_2b_3x3,
-            &self.conv2d_3b_1x1,
-            &self.conv2d_4a_3x3,
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        // The stem, as in `forward`: each convolution, and whether a max pool follows it.
+        for (c, pool_after) in [
+            (&self.conv2d_1a_3x3, false),
+            (&self.conv2d_2a_3x3, false),
+            (&self.conv2d_2b_3x3, true),
+            (&self.conv2d_3b_1x1, false),
+            (&self.conv2d_4a_3x3, true),
+        ] {
             let (m, out) = c.macs(hw);
             total += m;
-            hw = if i == 2 || i == 4 { side_3s2(out) } else { out };
+            hw = if pool_after { side_3s2(out) } else { out };
         }
         for b in [&self.mixed_5b, &self.mixed_5c, &self.mixed_5d] {
             total += block_macs(&b.convs(), hw);
