@@ -3,7 +3,8 @@
 # generate the full-size synthetic set with that seed and train the seed report's best
 # configurations on it with the full profile (SIAMESE_5 with RMSprop, as seedref reads it), then summarise the test ROC AUCs (mean and range)
 # with scripts/bench/synth_calibration.py. A benchmark-style measurement, not a test: it takes
-# ~1 h on 2 CPU cores and a few minutes on a GPU.
+# a few minutes on a GPU, ~2 h on 2 CPU cores with bf16 units, roughly 8 h on 2 AVX2-only cores
+# (one SCRATCH_6 run: 27-30 min there). Finished runs are skipped, so it can be resumed.
 #
 #   scripts/bench/synth_calibration.sh                    # seeds 1 2 3, device auto
 #   CAL_SEEDS="1" CAL_EPOCHS=8 scripts/bench/synth_calibration.sh   # a quick look while tuning
