@@ -25,8 +25,11 @@ setup:
 build: setup
 	$(CARGO) build --workspace --bins
 
+# mammo synth writes nothing when data/synthetic's synth.json says it is current; a folder
+# without synth.json may be the user's own files, so it is left alone (docs/SYNTHETIC.md).
 data: build
-	@if [ -f data/synthetic/train_tensor.npy ]; then echo "data/synthetic present"; \
+	@if [ -f data/synthetic/train_tensor.npy ] && [ ! -f data/synthetic/synth.json ]; then \
+	  echo "data/synthetic has no synth.json (made by a mammo older than generator 2, or not by mammo synth): left as it is; to regenerate: rm -r data/synthetic && make data"; \
 	else $(MAMMO) synth --out data/synthetic --seed 42; fi
 
 test: build

@@ -31,3 +31,68 @@ fn synth_is_reproducible_and_in_course_format() {
     let out = common::run_ok(common::mammo().args(["inspect", "--data"]).arg(&a));
     assert!(common::stdout(&out).contains("sorted by label: yes"));
 }
+
+/// `mammo synth` leaves a synth.json (generator version + settings) and, asked again for the same
+/// folder and settings, writes nothing; an older generator's stamp, other settings or `--force`
+/// write again. `make data` relies on this to replace a data/synthetic made by an older mammo.
+#[test]
+fn synth_stamps_its_folder_and_skips_an_up_to_date_one() {
+    use mammo::data::synth::{GENERATOR, HARD_CASES};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("s");
+    let synth = |extra: &[&str]| {
+        let out = common::run_ok(
+            common::mammo()
+                .args(["synth", "--scale", "0.05", "--out"])
+                .arg(&d)
+                .args(extra),
+        );
+        common::stdout(&out)
+    };
+    let stamp = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("synth.json")).unwrap()).unwrap()
+    };
+    let images = || std::fs::read(d.join("train_tensor.npy")).unwrap();
+    assert!(synth(&["--seed", "3"]).starts_with("wrote "));
+    let s = stamp();
+    assert_eq!(s["generator"], GENERATOR);
+    assert_eq!(
+        (s["seed"].as_u64(), s["scale"].as_f64()),
+        (Some(3), Some(0.05))
+    );
+    assert_eq!(s["hard_cases"].as_f64(), Some(HARD_CASES));
+    let seed3 = images();
+
+    // Same settings: nothing written (the files' modification times stay).
+    let mtime = || {
+        std::fs::metadata(d.join("train_tensor.npy"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = mtime();
+    let out = synth(&["--seed", "3"]);
+    assert!(
+        out.contains(&format!("is up to date (generator {GENERATOR}, seed 3")),
+        "{out}"
+    );
+    assert_eq!(mtime(), before);
+
+    // A stamp from generator 1, or none at all: written again, the same bytes, a current stamp.
+    let old = std::fs::read_to_string(d.join("synth.json"))
+        .unwrap()
+        .replace(&format!("\"generator\": {GENERATOR}"), "\"generator\": 1");
+    assert!(old.contains("\"generator\": 1"), "{old}");
+    std::fs::write(d.join("synth.json"), old).unwrap();
+    assert!(synth(&["--seed", "3"]).starts_with("wrote "));
+    assert_eq!(stamp()["generator"], GENERATOR);
+    std::fs::remove_file(d.join("synth.json")).unwrap();
+    assert!(synth(&["--seed", "3"]).starts_with("wrote "));
+    assert_eq!(images(), seed3);
+
+    // --force writes although the folder is current; other settings write other bytes.
+    assert!(synth(&["--seed", "3", "--force"]).starts_with("wrote "));
+    assert!(synth(&["--seed", "4"]).starts_with("wrote "));
+    assert_eq!(stamp()["seed"].as_u64(), Some(4));
+    assert_ne!(images(), seed3);
+}

@@ -5,6 +5,9 @@
                           its pair's baseline patch (even index); labels unchanged
   summary OUT             test ROC AUC per case and seed, mean and range, against the targets
                           of docs/SYNTHETIC.md (as a Markdown table)
+  compare A B             how two generated sets of the same seed differ (a generator change is
+                          judged by it): identical labels, identical baseline patches, and the
+                          share of identical abnormality patches per label
 """
 import json
 import os
@@ -54,6 +57,29 @@ def baseline_copy(src, dst):
         os.replace(tmp, os.path.join(dst, lab))
 
 
+def _read_rows(path, row):
+    with open(path, "rb") as f:
+        raw = f.read()
+    off = _npy_data_offset(raw, path)
+    return [raw[off + k * row:off + (k + 1) * row] for k in range((len(raw) - off) // row)]
+
+
+def compare(a, b):
+    for img, lab in FILES:
+        la, lb = (_read_rows(os.path.join(d, lab), 8) for d in (a, b))  # int64 labels
+        if la != lb:
+            raise SystemExit(f"{lab}: labels differ between {a} and {b}")
+        ra, rb = (_read_rows(os.path.join(d, img), 150 * 150 * 2) for d in (a, b))
+        if len(ra) != len(rb):
+            raise SystemExit(f"{img}: {len(ra)} vs {len(rb)} patches")
+        same_base = sum(ra[k] == rb[k] for k in range(0, len(ra), 2))
+        print(f"{img}: baseline patches identical {same_base}/{len(ra) // 2}")
+        for label in sorted({int.from_bytes(x, "little") for x in la[1::2]}):
+            ks = [k for k in range(1, len(ra), 2) if int.from_bytes(la[k], "little") == label]
+            same = sum(ra[k] == rb[k] for k in ks)
+            print(f"  label {label}: abnormality patches identical {same}/{len(ks)} ({same / len(ks):.0%})")
+
+
 def summary(out):
     runs = os.path.join(out, "runs")
     aucs = {}
@@ -92,6 +118,8 @@ def summary(out):
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "baseline-copy":
         baseline_copy(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3 and sys.argv[1] == "summary":
         summary(sys.argv[2])
     else:

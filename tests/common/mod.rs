@@ -49,10 +49,16 @@ pub fn small_synth(dir: &Path, scale: f64, seed: u64) {
 }
 
 /// A small synthetic dataset kept under build/test-data/NAME between test runs, generated the
-/// first time it is needed (call it from one `OnceLock` per test binary: tests run in parallel).
+/// first time it is needed and again when the generator changed (its synth.json); call it from
+/// one `OnceLock` per test binary: tests run in parallel.
 pub fn test_data(name: &str, scale: f64, seed: u64) -> PathBuf {
     let d = root().join("build").join("test-data").join(name);
-    if !d.join("public_test_labels.npy").exists() {
+    let cfg = mammo::data::synth::SynthConfig {
+        seed,
+        scale,
+        ..Default::default()
+    };
+    if !mammo::data::synth::is_up_to_date(&d, &cfg) {
         small_synth(&d, scale, seed);
     }
     d

@@ -28,6 +28,14 @@ pub const HARD_CASES: f64 = 0.6;
 /// Default share of speckled patients ([`SynthConfig::speckled`]).
 pub const SPECKLED: f64 = 0.5;
 
+/// Version of what the generator draws: bumped whenever a change to it changes the bytes that
+/// the same settings produce, so that a folder made by an older mammo is recognised as such.
+/// 1: the first calibration (2026-11-30; written without a stamp); 2: fainter hard cases, so
+/// that mass vs calcification is no easier than on the real data (docs/SYNTHETIC.md).
+pub const GENERATOR: u32 = 2;
+/// The stamp [`write`] leaves beside the course files: the generator version and the settings.
+pub const STAMP: &str = "synth.json";
+
 /// Generator settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SynthConfig {
@@ -37,9 +45,10 @@ pub struct SynthConfig {
     /// Probability that a lesion is drawn with the other severity's look (benign/malignant overlap).
     pub atypical: f64,
     /// Probability that a lesion is a hard case for mass vs calcification, as real ones can be:
-    /// half of these masses are faint (barely denser than the tissue) and half carry a few coarse
-    /// calcifications inside; half of these calcification clusters are sparse and faint, half lie
-    /// on a faint density. Calibrated in docs/SYNTHETIC.md.
+    /// half of these masses are faint (barely denser than the tissue) and half are a faint
+    /// density carrying a few coarse calcifications; half of these calcification clusters are a
+    /// few specks barely brighter than the tissue, half lie on a faint density. Calibrated in
+    /// docs/SYNTHETIC.md.
     pub hard_cases: f64,
     /// Probability that a patient's tissue is speckled: scattered bright specks (vascular or
     /// benign scattered calcifications) over the whole breast, so in both patches of the pair.
@@ -124,10 +133,10 @@ fn add_mass(
     let cy = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
     let r0 = (rng.gen_range(16.0..34.0) * scale).clamp(6.0, 70.0);
     let contrast = patient.sd
-        * if hard == Hard::Faint {
-            rng.gen_range(0.3..0.7)
-        } else {
-            rng.gen_range(1.1..2.0)
+        * match hard {
+            Hard::Faint => rng.gen_range(0.3..0.7),
+            Hard::Mixed => rng.gen_range(0.5..1.0),
+            Hard::No => rng.gen_range(1.1..2.0),
         };
     // Radial shape: ellipticity (k = 2) for all; higher harmonics for irregular margins.
     let ecc = rng.gen_range(0.0..0.25);
@@ -261,9 +270,11 @@ fn add_mass(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Hard {
     No,
-    /// Mass: faint; calcifications: sparse and faint.
+    /// Mass: body 0.3-0.7 of the tissue's sd (a normal mass: 1.1-2.0); calcifications: 1-4
+    /// specks at 0.5-1.0 sd (a normal cluster: 2.5-4.5).
     Faint,
-    /// Mass: with calcifications inside; calcifications: on a faint density.
+    /// Mass: a body of 0.5-1.0 sd with 2-5 coarse calcifications inside; calcifications: on a
+    /// density of 0.5-1.0 sd. The two look alike on purpose, as real ones can.
     Mixed,
 }
 
@@ -338,7 +349,7 @@ fn add_calcifications(
     let dir: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
     let (brightness, n) = if hard == Hard::Faint {
         (
-            patient.sd * rng.gen_range(1.2..2.2),
+            patient.sd * rng.gen_range(0.5..1.0),
             n.min(rng.gen_range(1..5)),
         )
     } else {
@@ -510,7 +521,19 @@ pub fn generate(cfg: &SynthConfig) -> Result<Dataset> {
 pub fn write(out: impl AsRef<Path>, cfg: &SynthConfig) -> Result<Dataset> {
     let out = out.as_ref();
     let mut ds = generate(cfg)?;
+    // The stamp goes first and comes back last: a folder caught half-rewritten has none.
+    let stamp_path = out.join(STAMP);
+    match std::fs::remove_file(&stamp_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(crate::error::Error::io(&stamp_path, e))
+        }
+        _ => {}
+    }
     ds.save(out)?;
+    let text = stamp(cfg);
+    crate::fsx::write_atomic(&stamp_path, |w| {
+        std::io::Write::write_all(w, text.as_bytes())
+    })?;
     ds.dir = out.to_path_buf();
     ds.train.images_path = out.join(crate::data::dataset::TRAIN_IMAGES);
     ds.train.labels_path = out.join(crate::data::dataset::TRAIN_LABELS);
@@ -519,6 +542,31 @@ pub fn write(out: impl AsRef<Path>, cfg: &SynthConfig) -> Result<Dataset> {
         t.labels_path = out.join(crate::data::dataset::TEST_LABELS);
     }
     Ok(ds)
+}
+
+/// The stamp's text for `cfg`: one JSON object, the generator version and every setting.
+pub fn stamp(cfg: &SynthConfig) -> String {
+    let v = serde_json::json!({
+        "generator": GENERATOR,
+        "seed": cfg.seed,
+        "scale": cfg.scale,
+        "atypical": cfg.atypical,
+        "hard_cases": cfg.hard_cases,
+        "speckled": cfg.speckled,
+    });
+    format!("{v:#}\n")
+}
+
+/// Whether `dir` holds what [`write`] would write for `cfg`: its stamp says this generator and
+/// these settings, and the four course files are there. A folder without a stamp (made by a
+/// mammo older than generator 2, or not by `mammo synth`) is not up to date.
+pub fn is_up_to_date(dir: impl AsRef<Path>, cfg: &SynthConfig) -> bool {
+    use crate::data::dataset::{TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
+    let dir = dir.as_ref();
+    std::fs::read_to_string(dir.join(STAMP)).is_ok_and(|s| s == stamp(cfg))
+        && [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS]
+            .iter()
+            .all(|f| dir.join(f).is_file())
 }
 
 #[cfg(test)]

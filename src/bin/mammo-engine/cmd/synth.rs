@@ -20,6 +20,9 @@ pub struct Args {
     /// Calibration: share of patients with speckled tissue (docs/SYNTHETIC.md).
     #[arg(long, default_value_t = synth::SPECKLED)]
     speckled: f64,
+    /// Write the files even when the folder's synth.json says they are already these.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(a: Args) -> mammo::Result<()> {
@@ -33,22 +36,31 @@ pub fn run(a: Args) -> mammo::Result<()> {
             return mammo::error::invalid(name, format!("{v} must be in [0, 1]"));
         }
     }
-    let ds = synth::write(
-        &a.out,
-        &SynthConfig {
-            seed: a.seed,
-            scale: a.scale,
-            atypical: a.atypical,
-            hard_cases: a.hard_cases,
-            speckled: a.speckled,
-        },
-    )?;
+    let cfg = SynthConfig {
+        seed: a.seed,
+        scale: a.scale,
+        atypical: a.atypical,
+        hard_cases: a.hard_cases,
+        speckled: a.speckled,
+    };
+    if !a.force && synth::is_up_to_date(&a.out, &cfg) {
+        println!(
+            "{} is up to date (generator {}, seed {}, scale {}): nothing written",
+            a.out.display(),
+            synth::GENERATOR,
+            a.seed,
+            a.scale
+        );
+        return Ok(());
+    }
+    let ds = synth::write(&a.out, &cfg)?;
     let test = ds.test.as_ref().map(|t| t.n_pairs()).unwrap_or(0);
     println!(
-        "wrote {} ({} train pairs, {} test pairs, seed {}, scale {}) in {:.1} s",
+        "wrote {} ({} train pairs, {} test pairs, generator {}, seed {}, scale {}) in {:.1} s",
         a.out.display(),
         ds.train.n_pairs(),
         test,
+        synth::GENERATOR,
         a.seed,
         a.scale,
         t0.elapsed().as_secs_f64()
