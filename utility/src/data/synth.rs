@@ -530,10 +530,7 @@ pub fn write(out: impl AsRef<Path>, cfg: &SynthConfig) -> Result<Dataset> {
         _ => {}
     }
     ds.save(out)?;
-    let text = stamp(cfg);
-    crate::fsx::write_atomic(&stamp_path, |w| {
-        std::io::Write::write_all(w, text.as_bytes())
-    })?;
+    crate::fsx::write_bytes_atomic(&stamp_path, stamp(cfg).as_bytes())?;
     ds.dir = out.to_path_buf();
     ds.train.images_path = out.join(crate::data::dataset::TRAIN_IMAGES);
     ds.train.labels_path = out.join(crate::data::dataset::TRAIN_LABELS);
