@@ -110,6 +110,8 @@ fn main() -> ExitCode {
     // Before any large allocation: tensor buffers are reused rather than mapped and unmapped
     // at every step (mammo::runtime::device::allocator).
     mammo::runtime::device::allocator();
+    // Before libtorch starts its worker threads, which inherit it.
+    mammo::runtime::device::flush_denormals();
     // clap exits with 2 on a bad flag or value, after printing the usage.
     let cli = Cli::parse();
     match run(cli) {

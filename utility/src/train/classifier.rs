@@ -25,6 +25,7 @@ impl Classifier {
     /// Build the model a configuration describes (weights randomly initialised from the seed;
     /// pretrained backbones load their weights).
     pub fn build(cfg: &TrainConfig, device: Device) -> Result<Classifier> {
+        crate::runtime::device::flush_denormals();
         tch::manual_seed(cfg.runtime.seed as i64);
         let vs = nn::VarStore::new(device);
         let n_out = if cfg.data.task.n_classes() == 2 {
