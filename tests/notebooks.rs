@@ -287,6 +287,13 @@ fn notebook_02_scratch() {
         assert!(text.contains(want), "missing comparison '{want}': {text}");
     }
     assert!(text.matches("=> ").count() >= 5, "verdicts missing: {text}");
+    // The figures explain SCRATCH_4 where the profile trains it (smoke does); the best model of
+    // the table is chosen on validation and reported with its test interval.
+    assert!(text.contains("the model shown below: SCRATCH_4"), "{text}");
+    assert!(
+        text.contains("KEY best scratch test AUC (mass/calc, chosen on validation): SCRATCH_"),
+        "{text}"
+    );
     // Curves, confusion matrices and two Grad-CAM grids.
     assert!(
         figures(&nb) >= 7,

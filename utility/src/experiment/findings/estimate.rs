@@ -107,6 +107,17 @@ impl Estimate {
         ))
     }
 
+    /// [`Estimate::of_run`] of the run among `runs` that validation ranks best (the highest
+    /// validation ROC AUC: [`crate::experiment::seedref::best_on_validation`]), for a claim about
+    /// "the best model" that the test set must not choose.
+    pub fn of_best(runs: &[Run], set: &str, metric: &str) -> Result<Estimate> {
+        Estimate::of_run(
+            crate::experiment::seedref::best_on_validation(runs)?,
+            set,
+            metric,
+        )
+    }
+
     /// The difference `a − b` of two single values estimated on different patches (e.g. two
     /// tasks), with the interval of independent estimates: each side of the interval is the
     /// root sum of squares of the two values' half-widths on that side.

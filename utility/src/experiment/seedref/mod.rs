@@ -79,9 +79,10 @@
 //!
 //! `skip_quick` rows train in `full` and in `smoke` (so the tests cover them) but not in `quick`,
 //! the CPU demo, which has 25 minutes for the whole notebook series on 2 cores: there the time
-//! goes to the rows of the headline comparisons (augmentation vs none: SCRATCH_1/2; RMSprop vs
-//! Adam: SCRATCH_4; contrast vs none on benign vs malignant: SCRATCH_BM_V4/V6; Siamese vs single
-//! image: SIAMESE_5), each trained on the whole training set. Skipped in `quick`: SCRATCH_5
+//! goes to the rows of the headline comparisons (augmentation vs none: SCRATCH_1/2; contrast vs
+//! none on benign vs malignant: SCRATCH_BM_V4/V6; Siamese vs single image: SIAMESE_5), each
+//! trained on the whole training set (docs/PROFILES.md). Skipped in `quick`: SCRATCH_4 (RMSprop;
+//! with it SCRATCH_6, read from its history: RMSprop vs Adam is a `full` question), SCRATCH_5
 //! (learning rate 0.003), SCRATCH_BM_V1 (its overfitting needs the seed's 45 epochs: in 12 on
 //! the CPU it sat at chance), SCRATCH_BM_V2/V3/V5 (the Adam pair of the contrast claim,
 //! flip + rotation) and SIAMESE_1/4 (flip, dropout); `full` has them all.
@@ -177,22 +178,74 @@ impl SeedTable {
 pub fn take(runs: &mut Vec<Run>, name: &str) -> Result<Run> {
     match runs.iter().position(|r| r.config.name == name) {
         Some(i) => Ok(runs.remove(i)),
-        None => Err(Error::invalid(
-            "run",
-            format!(
-                "no run named {name} here (runs: {})",
-                runs.iter()
-                    .map(|r| r.config.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
+        None => Err(no_run(runs, &[name])),
     }
 }
 
 /// The run named `name` among `runs`, if that row was trained (a profile may skip it).
 pub fn find<'a>(runs: &'a [Run], name: &str) -> Option<&'a Run> {
     runs.iter().find(|r| r.config.name == name)
+}
+
+/// The run named `name` among `runs`; an error naming the runs there are when it is not.
+pub fn get<'a>(runs: &'a [Run], name: &str) -> Result<&'a Run> {
+    find(runs, name).ok_or_else(|| no_run(runs, &[name]))
+}
+
+/// A copy of its own of the first of `names` that was trained, read back from its run folder,
+/// for a notebook variable that Grad-CAM, test-time augmentation and scanning need mutable while
+/// `runs` keeps every row for the tables and comparisons. The profile decides which row that
+/// is: 02 explains SCRATCH_4, the seed's best, where it trains and SCRATCH_2 in `quick`, which
+/// skips SCRATCH_4.
+pub fn open_first(runs: &[Run], names: &[&str]) -> Result<Run> {
+    let Some(r) = names.iter().find_map(|n| find(runs, n)) else {
+        return Err(no_run(runs, names));
+    };
+    match &r.dir {
+        Some(dir) => crate::experiment::run::load(dir),
+        None => crate::error::invalid(
+            "run",
+            format!(
+                "{} was not saved in a run folder: nothing to open",
+                r.config.name
+            ),
+        ),
+    }
+}
+
+/// The run of `runs` with the highest validation ROC AUC (the first of equals): the best model
+/// as the validation set picks it, so that the test set, reported once, never chooses.
+pub fn best_on_validation(runs: &[Run]) -> Result<&Run> {
+    runs.iter()
+        .filter(|r| r.metrics.validation.roc_auc.is_finite())
+        .fold(None::<&Run>, |best, r| match best {
+            Some(b) if b.metrics.validation.roc_auc >= r.metrics.validation.roc_auc => Some(b),
+            _ => Some(r),
+        })
+        .ok_or_else(|| {
+            Error::invalid(
+                "runs",
+                format!("no run with a validation ROC AUC among: {}", names_of(runs)),
+            )
+        })
+}
+
+fn names_of(runs: &[Run]) -> String {
+    runs.iter()
+        .map(|r| r.config.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn no_run(runs: &[Run], names: &[&str]) -> Error {
+    Error::invalid(
+        "run",
+        format!(
+            "no run named {} here (runs: {})",
+            names.join(" or "),
+            names_of(runs)
+        ),
+    )
 }
 
 /// Every seed table, in the report's order.

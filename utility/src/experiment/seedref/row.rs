@@ -465,8 +465,8 @@ impl SeedRow {
 
     /// For a row read from another run's history: the epoch to read in `profile`. In `full`
     /// the seed's epoch; in a profile that caps the epochs, the same fraction of the source
-    /// run's capped epochs, rounded, at least 1 (SCRATCH_6, 35 of SCRATCH_4's 50: epoch 3 of 4
-    /// in `quick`, 1 of 2 in `smoke`). `None` for other rows.
+    /// run's capped epochs, rounded, at least 1 (SCRATCH_6, 35 of SCRATCH_4's 50: epoch 11 of 15
+    /// in `quick`, were SCRATCH_4 trained there, 1 of 2 in `smoke`). `None` for other rows.
     pub fn epoch_in(&self, profile: Profile) -> Result<Option<usize>> {
         let Source::Epoch { of, epoch } = self.source else {
             return Ok(None);
@@ -576,8 +576,8 @@ pub fn config_cut(model: ModelKind, seed_cut: &str) -> Result<&'static str> {
 
 /// The epochs a row trains in `profile`: in `full` the seed's (the profile's default where the
 /// seed states none); in `quick` and `smoke` the profile's default for the task and model
-/// ([`TrainConfig::default_epochs`]: 8, 10 for benign vs malignant, 2 for pretrained models in
-/// `quick`; 2 in `smoke`), whatever the seed's.
+/// ([`TrainConfig::default_epochs`]: in `quick` 15 for the scratch CNN, 13 for benign vs
+/// malignant, 4 for the Siamese network, 2 for pretrained models; 2 in `smoke`), whatever the seed's.
 pub fn epochs_for(
     profile: Profile,
     task: Task,

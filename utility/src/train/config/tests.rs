@@ -286,6 +286,19 @@ fn configs_of_the_flat_format_load_as_the_runs_they_were() {
     ];
     for (name, c) in asked {
         let saved = load_example(name);
+        // These runs were saved when `quick` trained the scratch CNN 8 epochs (10 for benign vs
+        // malignant); it trains 15 (13) now, so today's notebooks train them again: the epochs
+        // differ, and everything else must match.
+        let mut c = c;
+        if c.model.kind() == ModelKind::Scratch {
+            assert!(
+                !c.matches_saved(&saved),
+                "{name}: epochs {} vs saved {}",
+                c.optim.epochs,
+                saved.optim.epochs
+            );
+            c.optim.epochs = saved.optim.epochs;
+        }
         assert!(
             c.matches_saved(&saved),
             "{name}: {c:#?}\nvs saved {saved:#?}"

@@ -6,7 +6,7 @@ fn history_derived_metrics() {
     let s6 = find_row("SCRATCH_6").unwrap();
     assert_eq!(s6.derived_from(), Some(("SCRATCH_4", 35)));
     assert_eq!(s6.epoch_in(Profile::Full).unwrap(), Some(35));
-    assert_eq!(s6.epoch_in(Profile::Quick).unwrap(), Some(6)); // 35/50 of 8 = 5.6
+    assert_eq!(s6.epoch_in(Profile::Quick).unwrap(), Some(11)); // 35/50 of 15 = 10.5
     assert_eq!(s6.epoch_in(Profile::Smoke).unwrap(), Some(1)); // 35/50 of 2 = 1.4
     let i3 = find_row("INCEPTION_BM_3").unwrap();
     assert_eq!(i3.epoch_in(Profile::Full).unwrap(), Some(10));
@@ -80,12 +80,12 @@ fn comparison_shows_seed_and_run_side_by_side() {
         .iter()
         .map(|id| {
             let c = t.row(id).unwrap().config(&env).unwrap();
-            fake_run(c, Some(history(8, 2)))
+            fake_run(c, Some(history(15, 2)))
         })
         .collect();
     let mut odd = t.row("SCRATCH_5").unwrap().config(&env).unwrap();
     odd.optim.lr = 0.01;
-    let odd = fake_run(odd, Some(history(8, 8)));
+    let odd = fake_run(odd, Some(history(15, 15)));
     let cmp = SeedComparison::new(&t, &env, runs.iter().chain([&odd])).unwrap();
     assert_eq!(cmp.rows.len(), 6);
     let r4 = cmp.row("SCRATCH_4").unwrap();
@@ -94,31 +94,31 @@ fn comparison_shows_seed_and_run_side_by_side() {
     assert_eq!(r4.seed.auc, Some(0.87));
     assert_eq!(r4.run.as_ref().unwrap().auc, 0.888);
     assert_eq!(r4.run.as_ref().unwrap().set, "test");
-    assert_eq!(r4.run_from, "test, best epoch (2) of 8");
+    assert_eq!(r4.run_from, "test, best epoch (2) of 15");
     assert_eq!(r4.seed_from, "last epoch (50)");
-    assert_eq!(r4.last.unwrap().epoch, 8);
+    assert_eq!(r4.last.unwrap().epoch, 15);
     assert_eq!(r4.param(Param::Optimizer), "RMSprop");
     assert_eq!(r4.param(Param::Augment), "flip+rot90");
     let r5 = cmp.row("SCRATCH_5").unwrap();
     assert_eq!(r5.differs, ["lr"]);
     assert!(r5.status_text().contains("differs") && r5.status_text().contains("lr"));
-    assert_eq!(r5.run_from, "test, last epoch (8)");
+    assert_eq!(r5.run_from, "test, last epoch (15)");
     // SCRATCH_3 runs in full only: seed numbers, no run numbers.
     let r3 = cmp.row("SCRATCH_3").unwrap();
     assert_eq!(r3.status, Status::FullOnly);
     assert!(r3.run.is_none() && r3.seed.accuracy == Some(0.85));
-    // SCRATCH_6 from SCRATCH_4's history, at epoch 6 of 8 in quick.
+    // SCRATCH_6 from SCRATCH_4's history, at epoch 11 of 15 in quick (35/50 of 15 = 10.5).
     let r6 = cmp.row("SCRATCH_6").unwrap();
     assert_eq!(
         r6.status,
         Status::FromHistory {
             of: "SCRATCH_4".into(),
-            epoch: 6
+            epoch: 11
         }
     );
     let m6 = r6.run.as_ref().unwrap();
     assert_eq!(m6.set, "validation");
-    assert!((m6.accuracy - 0.63).abs() < 1e-12);
+    assert!((m6.accuracy - 0.655).abs() < 1e-12);
     assert!(r6.differs.is_empty(), "{:?}", r6.differs);
     assert!(r6.run_from.contains("SCRATCH_4"));
     let html = cmp.to_html().0;

@@ -303,9 +303,12 @@ fn every_row_builds_a_valid_config_in_every_profile() {
     // Epochs: the seed's in full, the profile's default otherwise.
     let s4 = find_row("SCRATCH_4").unwrap();
     assert_eq!(s4.config(&env(Profile::Full)).unwrap().optim.epochs, 50);
-    assert_eq!(s4.config(&env(Profile::Quick)).unwrap().optim.epochs, 8);
+    assert_eq!(s4.config(&env(Profile::Quick)).unwrap().optim.epochs, 15);
     let v6 = find_row("SCRATCH_BM_V6").unwrap();
-    assert_eq!(v6.config(&env(Profile::Quick)).unwrap().optim.epochs, 10);
+    assert_eq!(v6.config(&env(Profile::Quick)).unwrap().optim.epochs, 13);
+    let s5 = find_row("SIAMESE_5").unwrap();
+    assert_eq!(s5.config(&env(Profile::Quick)).unwrap().optim.epochs, 4);
+    assert_eq!(s5.config(&env(Profile::Full)).unwrap().optim.epochs, 50);
     assert_eq!(s4.config(&env(Profile::Smoke)).unwrap().optim.epochs, 2);
     let vgg = find_row("VGG16_BM_BEST").unwrap();
     assert_eq!(vgg.config(&env(Profile::Full)).unwrap().optim.epochs, 20);
@@ -405,7 +408,9 @@ fn seed_configs_are_the_recipes() {
 fn runs_in_follows_the_rule() {
     let t = scratch_mass_calc();
     let quick: Vec<&str> = t.to_run(Profile::Quick).iter().map(|r| r.id).collect();
-    assert_eq!(quick, ["SCRATCH_1", "SCRATCH_2", "SCRATCH_4"]);
+    assert_eq!(quick, ["SCRATCH_1", "SCRATCH_2"]);
+    // SCRATCH_6 is read from SCRATCH_4's history: measured where SCRATCH_4 runs.
+    assert!(!t.row("SCRATCH_6").unwrap().measured_in(Profile::Quick));
     let smoke: Vec<&str> = t.to_run(Profile::Smoke).iter().map(|r| r.id).collect();
     assert_eq!(smoke, ["SCRATCH_1", "SCRATCH_2", "SCRATCH_4", "SCRATCH_5"]);
     let full: Vec<&str> = t.to_run(Profile::Full).iter().map(|r| r.id).collect();
@@ -454,3 +459,64 @@ fn runs_in_follows_the_rule() {
 }
 
 mod comparison;
+
+/// The run a notebook reports as its best is chosen on validation (highest ROC AUC, the first
+/// of equals, an undefined AUC never), and a missing name is an error naming the runs there are.
+#[test]
+fn best_on_validation_and_lookups() {
+    let env = env(Profile::Quick);
+    let t = scratch_mass_calc();
+    let run = |id: &str, val_auc: f64, test_auc: f64| {
+        let mut r = fake_run(t.row(id).unwrap().config(&env).unwrap(), None);
+        r.metrics.validation = set(0.7, val_auc);
+        r.metrics.test = Some(set(0.7, test_auc));
+        r
+    };
+    // The test AUCs would pick SCRATCH_2; validation picks SCRATCH_1.
+    let runs = vec![
+        run("SCRATCH_2", 0.83, 0.95),
+        run("SCRATCH_1", 0.87, 0.86),
+        run("SCRATCH_5", f64::NAN, 0.99),
+        run("SCRATCH_4", 0.87, 0.80),
+    ];
+    assert_eq!(best_on_validation(&runs).unwrap().config.name, "SCRATCH_1");
+    let e = best_on_validation(&runs[2..3]).unwrap_err().to_string();
+    assert!(e.contains("SCRATCH_5"), "{e}");
+    assert!(best_on_validation(&[]).is_err());
+    assert_eq!(get(&runs, "SCRATCH_4").unwrap().config.name, "SCRATCH_4");
+    let e = get(&runs, "SCRATCH_3").unwrap_err().to_string();
+    assert!(
+        e.contains("no run named SCRATCH_3")
+            && e.contains("SCRATCH_2, SCRATCH_1, SCRATCH_5, SCRATCH_4"),
+        "{e}"
+    );
+    // open_first: the first name trained, read back from its folder; none trained, or no
+    // folder, is an error.
+    let e = open_first(&runs, &["SCRATCH_3", "SCRATCH_6"])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("SCRATCH_3 or SCRATCH_6"), "{e}");
+    let e = open_first(&runs, &["SCRATCH_3", "SCRATCH_4"])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("SCRATCH_4 was not saved"), "{e}");
+}
+
+/// `Estimate::of_best`: the test metric of the run validation ranks best, named after it.
+#[test]
+fn estimate_of_the_best_run_is_chosen_on_validation() {
+    use crate::experiment::findings::Estimate;
+    let env = env(Profile::Quick);
+    let t = scratch_mass_calc();
+    let run = |id: &str, val_auc: f64, test_auc: f64| {
+        let mut r = fake_run(t.row(id).unwrap().config(&env).unwrap(), None);
+        r.metrics.validation = set(0.7, val_auc);
+        r.metrics.test = Some(set(0.7, test_auc));
+        r
+    };
+    let runs = vec![run("SCRATCH_2", 0.83, 0.95), run("SCRATCH_1", 0.87, 0.86)];
+    let e = Estimate::of_best(&runs, "test", "roc_auc").unwrap();
+    assert_eq!((e.label.as_str(), e.value), ("SCRATCH_1", 0.86));
+    assert_eq!(e.ci, [0.86 - 0.04, 0.86 + 0.04]);
+    assert!(Estimate::of_best(&[], "test", "roc_auc").is_err());
+}
