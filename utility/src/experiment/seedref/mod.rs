@@ -216,12 +216,10 @@ pub fn open_first(runs: &[Run], names: &[&str]) -> Result<Run> {
 /// The run of `runs` with the highest validation ROC AUC (the first of equals): the best model
 /// as the validation set picks it, so that the test set, reported once, never chooses.
 pub fn best_on_validation(runs: &[Run]) -> Result<&Run> {
+    let auc = |r: &Run| r.metrics.validation.roc_auc;
     runs.iter()
-        .filter(|r| r.metrics.validation.roc_auc.is_finite())
-        .fold(None::<&Run>, |best, r| match best {
-            Some(b) if b.metrics.validation.roc_auc >= r.metrics.validation.roc_auc => Some(b),
-            _ => Some(r),
-        })
+        .filter(|r| auc(r).is_finite())
+        .reduce(|best, r| if auc(r) > auc(best) { r } else { best })
         .ok_or_else(|| {
             Error::invalid(
                 "runs",

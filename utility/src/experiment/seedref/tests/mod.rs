@@ -460,24 +460,29 @@ fn runs_in_follows_the_rule() {
 
 mod comparison;
 
+/// A quick-profile run of scratch_mass_calc's row `id` with the given validation and test AUCs.
+fn scored(id: &str, val_auc: f64, test_auc: f64) -> Run {
+    let c = scratch_mass_calc()
+        .row(id)
+        .unwrap()
+        .config(&env(Profile::Quick))
+        .unwrap();
+    let mut r = fake_run(c, None);
+    r.metrics.validation = set(0.7, val_auc);
+    r.metrics.test = Some(set(0.7, test_auc));
+    r
+}
+
 /// The run a notebook reports as its best is chosen on validation (highest ROC AUC, the first
 /// of equals, an undefined AUC never), and a missing name is an error naming the runs there are.
 #[test]
 fn best_on_validation_and_lookups() {
-    let env = env(Profile::Quick);
-    let t = scratch_mass_calc();
-    let run = |id: &str, val_auc: f64, test_auc: f64| {
-        let mut r = fake_run(t.row(id).unwrap().config(&env).unwrap(), None);
-        r.metrics.validation = set(0.7, val_auc);
-        r.metrics.test = Some(set(0.7, test_auc));
-        r
-    };
     // The test AUCs would pick SCRATCH_2; validation picks SCRATCH_1.
     let runs = vec![
-        run("SCRATCH_2", 0.83, 0.95),
-        run("SCRATCH_1", 0.87, 0.86),
-        run("SCRATCH_5", f64::NAN, 0.99),
-        run("SCRATCH_4", 0.87, 0.80),
+        scored("SCRATCH_2", 0.83, 0.95),
+        scored("SCRATCH_1", 0.87, 0.86),
+        scored("SCRATCH_5", f64::NAN, 0.99),
+        scored("SCRATCH_4", 0.87, 0.80),
     ];
     assert_eq!(best_on_validation(&runs).unwrap().config.name, "SCRATCH_1");
     let e = best_on_validation(&runs[2..3]).unwrap_err().to_string();
@@ -506,15 +511,10 @@ fn best_on_validation_and_lookups() {
 #[test]
 fn estimate_of_the_best_run_is_chosen_on_validation() {
     use crate::experiment::findings::Estimate;
-    let env = env(Profile::Quick);
-    let t = scratch_mass_calc();
-    let run = |id: &str, val_auc: f64, test_auc: f64| {
-        let mut r = fake_run(t.row(id).unwrap().config(&env).unwrap(), None);
-        r.metrics.validation = set(0.7, val_auc);
-        r.metrics.test = Some(set(0.7, test_auc));
-        r
-    };
-    let runs = vec![run("SCRATCH_2", 0.83, 0.95), run("SCRATCH_1", 0.87, 0.86)];
+    let runs = vec![
+        scored("SCRATCH_2", 0.83, 0.95),
+        scored("SCRATCH_1", 0.87, 0.86),
+    ];
     let e = Estimate::of_best(&runs, "test", "roc_auc").unwrap();
     assert_eq!((e.label.as_str(), e.value), ("SCRATCH_1", 0.86));
     assert_eq!(e.ci, [0.86 - 0.04, 0.86 + 0.04]);
