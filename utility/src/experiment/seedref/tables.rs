@@ -37,7 +37,7 @@ pub fn scratch_mass_calc() -> SeedTable {
                 .note("the seed states SCRATCH_2's settings: read as SCRATCH_2 with another seed"),
             SeedRow::new("SCRATCH_4", "SCRATCH_4", MC, s, fr().rmsprop().epochs(50), nums(0.87, 0.29, 0.87))
                 .skip_quick()
-                .note("RMSprop: trained in `full` and `smoke`; the `quick` CPU demo spends its epochs on SCRATCH_1 and SCRATCH_2 (docs/PROFILES.md)"),
+                .note("RMSprop; the `quick` CPU demo spends its epochs on SCRATCH_1 and SCRATCH_2 instead (docs/PROFILES.md)"),
             SeedRow::new("SCRATCH_5", "SCRATCH_5", MC, s, fr().rmsprop().lr(0.003).epochs(50), nums(0.85, 0.47, 0.85)).skip_quick(),
             SeedRow::new("SCRATCH_6", "SCRATCH_6", MC, s, fr().rmsprop().epochs(35), nums(0.87, 0.31, 0.87))
                 .source(Source::Epoch { of: "SCRATCH_4", epoch: 35 })
