@@ -48,9 +48,10 @@ def auc(labels, scores):
     return (sum(r for r, l in zip(ranks, labels) if l) - pos * (pos + 1) / 2) / (pos * neg)
 
 
-def paired_diff_ci(a, b, reps=2000, seed=0):
-    """95% percentile interval of AUC(b) - AUC(a) over the same test patches resampled with
-    replacement (a paired bootstrap: one resample serves both runs)."""
+def paired_draws(a, b, reps=2000, seed=0):
+    """AUC(b) - AUC(a) over the same test patches resampled with replacement, `reps` times (a
+    paired bootstrap: one resample serves both runs), in the order drawn; None unless both runs
+    scored the same patches."""
     if a is None or b is None or a.keys() != b.keys():
         return None
     idx = sorted(a)
@@ -64,8 +65,19 @@ def paired_diff_ci(a, b, reps=2000, seed=0):
         d = auc(lab, [sb[k] for k in pick]) - auc(lab, [sa[k] for k in pick])
         if d == d:
             diffs.append(d)
-    diffs.sort()
-    return diffs[int(0.025 * len(diffs))], diffs[int(0.975 * len(diffs)) - 1]
+    return diffs
+
+
+def percentile_interval(draws):
+    """The 2.5th and 97.5th percentiles of bootstrap draws."""
+    s = sorted(draws)
+    return s[int(0.025 * len(s))], s[int(0.975 * len(s)) - 1]
+
+
+def paired_diff_ci(a, b, reps=2000, seed=0):
+    """95% percentile interval of AUC(b) - AUC(a) by the paired bootstrap ([`paired_draws`])."""
+    diffs = paired_draws(a, b, reps, seed)
+    return percentile_interval(diffs) if diffs else None
 
 
 def load(run: Path):

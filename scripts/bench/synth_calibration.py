@@ -4,7 +4,9 @@
   baseline-copy SRC DST   the dataset in SRC with every abnormality row (odd index) replaced by
                           its pair's baseline patch (even index); labels unchanged
   summary OUT             test ROC AUC per case and seed, mean and range, against the targets
-                          of docs/SYNTHETIC.md (as a Markdown table)
+                          of docs/SYNTHETIC.md (as a Markdown table), and per seed the Siamese
+                          network minus the single image on the same test pairs with a paired
+                          bootstrap interval
   compare A B             how two generated sets of the same seed differ (a generator change is
                           judged by it): identical labels, identical baseline patches, and the
                           share of identical abnormality patches per label
@@ -15,6 +17,9 @@ import sys
 
 import shutil
 import statistics
+from pathlib import Path
+
+from precision_table import auc, paired_draws, percentile_interval, test_predictions
 
 FILES = [("train_tensor.npy", "train_labels.npy"), ("public_test_tensor.npy", "public_test_labels.npy")]
 
@@ -80,6 +85,23 @@ def compare(a, b):
             print(f"  label {label}: abnormality patches identical {same}/{len(ks)} ({same / len(ks):.0%})")
 
 
+def siamese_minus_single(run_dir, i):
+    """SIAMESE_5 - SCRATCH_6 test AUC of one seed's runs on the same test pairs: (difference,
+    low, high, n, draws) with the paired bootstrap's draws (precision_table.paired_draws), or
+    None where a run or its predictions are missing."""
+    runs = [Path(run_dir, c) for c in ("mass-calc", "siamese")]
+    if not all((r / "predictions.csv").is_file() for r in runs):
+        return None
+    single, pair = (test_predictions(r) for r in runs)
+    draws = paired_draws(single, pair, seed=i)
+    if not draws:
+        return None
+    k = sorted(single)
+    d = auc([pair[j][0] for j in k], [pair[j][1] for j in k]) - auc(
+        [single[j][0] for j in k], [single[j][1] for j in k])
+    return (d, *percentile_interval(draws), len(k), draws)
+
+
 def summary(out):
     runs = os.path.join(out, "runs")
     aucs = {}
@@ -112,6 +134,23 @@ def summary(out):
         per = ", ".join(f"{x:.3f}" for _, x in v)
         rows.append(f"| {label} | {' '.join(s for s, _ in v)} | {per} | {mean:.3f} | "
                     f"{min(a):.3f}-{max(a):.3f} | {target}{ok} |")
+    # The Siamese network against the single image, seed by seed, on the same test pairs, and
+    # their mean over seeds (each seed's test set resampled independently).
+    diffs = []
+    for i, seed in enumerate(sorted(os.listdir(runs))):
+        r = siamese_minus_single(os.path.join(runs, seed), i)
+        if r:
+            diffs.append((seed, r))
+    if diffs:
+        rows += ["", "| seed | SIAMESE_5 - SCRATCH_6, test AUC (paired bootstrap 95% interval) | test pairs |",
+                 "|---|---|---|"]
+        rows += [f"| {s} | {d:+.3f} [{lo:+.3f}, {hi:+.3f}] | {n} |" for s, (d, lo, hi, n, _) in diffs]
+        if len(diffs) > 1:
+            mean = statistics.mean(r[0] for _, r in diffs)
+            pooled = [statistics.mean(t) for t in zip(*(r[4] for _, r in diffs))]
+            lo, hi = percentile_interval(pooled)
+            n = sum(r[3] for _, r in diffs)
+            rows.append(f"| mean of {len(diffs)} | {mean:+.3f} [{lo:+.3f}, {hi:+.3f}] | {n} |")
     print("\n".join(rows))
 
 

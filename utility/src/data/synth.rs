@@ -27,6 +27,9 @@ pub const ATYPICAL: f64 = 0.12;
 pub const HARD_CASES: f64 = 0.6;
 /// Default share of speckled patients ([`SynthConfig::speckled`]).
 pub const SPECKLED: f64 = 0.5;
+/// Default share of speckled patients whose specks also gather into a cluster
+/// ([`SynthConfig::tissue_clusters`]): 0, a probe setting (docs/SYNTHETIC.md).
+pub const TISSUE_CLUSTERS: f64 = 0.0;
 
 /// Version of what the generator draws: bumped whenever a change to it changes the bytes that
 /// the same settings produce, so that a folder made by an older mammo is recognised as such.
@@ -55,6 +58,13 @@ pub struct SynthConfig {
     /// A speckled mass patch looks partly like a calcification cluster; the baseline patch of the
     /// same patient tells the two apart, which is what a Siamese network can use.
     pub speckled: f64,
+    /// Probability that a speckled patient's specks also gather into one small cluster in each
+    /// patch (benign clustered calcifications in the tissue): anywhere in the baseline, near the
+    /// centre of the abnormality patch, where a lesion's own cluster would be, so that its
+    /// position does not give it away. A mass patch of such a patient then carries a cluster
+    /// that only the baseline patch shows to be the patient's tissue. Drawn from a stream of its
+    /// own: at 0 the data are those of the other settings byte for byte.
+    pub tissue_clusters: f64,
 }
 
 impl Default for SynthConfig {
@@ -65,6 +75,7 @@ impl Default for SynthConfig {
             atypical: ATYPICAL,
             hard_cases: HARD_CASES,
             speckled: SPECKLED,
+            tissue_clusters: TISSUE_CLUSTERS,
         }
     }
 }
@@ -309,6 +320,28 @@ fn add_scattered_specks(img: &mut Array2<f64>, rng: &mut SeededRng, patient: &Pa
     }
 }
 
+/// A small cluster of tissue specks (benign clustered calcifications) around `c`: 3-8 specks,
+/// as bright as the scattered ones, within 6-16 px.
+fn add_tissue_cluster(
+    img: &mut Array2<f64>,
+    rng: &mut SeededRng,
+    c: (f64, f64),
+    patient: &Patient,
+) {
+    let n = rng.gen_range(3..9);
+    let spread = rng.gen_range(6.0..16.0);
+    for _ in 0..n {
+        let a: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+        let r = spread * rng.gen::<f64>().sqrt();
+        let p = (c.0 + r * a.cos(), c.1 + r * a.sin());
+        let rad = rng.gen_range(1.2..3.0);
+        let aspect = rng.gen_range(1.0..1.5);
+        let o = rng.gen_range(0.0..std::f64::consts::PI);
+        let b = patient.sd * rng.gen_range(2.0..3.5);
+        add_speck(img, p, rad, aspect, o, b);
+    }
+}
+
 /// Add a calcification cluster. `malignant_look`: many, fine, pleomorphic, clustered or linear.
 fn add_calcifications(
     img: &mut Array2<f64>,
@@ -440,6 +473,18 @@ fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16
     if p.speckled {
         add_scattered_specks(&mut base, &mut rng, &p);
         add_scattered_specks(&mut abn, &mut rng, &p);
+        // A stream of its own, so that the other draws (and every other pair) stay as they are.
+        let mut tc = SeededRng::seed_from_u64(seed ^ 0x5EC0_C1A5_7E55_0001);
+        if tc.gen_bool(cfg.tissue_clusters.clamp(0.0, 1.0)) {
+            let anywhere = (tc.gen_range(20.0..130.0), tc.gen_range(20.0..130.0));
+            add_tissue_cluster(&mut base, &mut tc, anywhere, &p);
+            let centre = SIDE as f64 / 2.0;
+            let near = (
+                centre + tc.gen_range(-10.0..10.0),
+                centre + tc.gen_range(-10.0..10.0),
+            );
+            add_tissue_cluster(&mut abn, &mut tc, near, &p);
+        }
     }
     if is_mass {
         add_mass(&mut abn, &mut rng, look, scale, &p, hard);
@@ -543,7 +588,7 @@ pub fn write(out: impl AsRef<Path>, cfg: &SynthConfig) -> Result<Dataset> {
 
 /// The stamp's text for `cfg`: one JSON object, the generator version and every setting.
 pub fn stamp(cfg: &SynthConfig) -> String {
-    let v = serde_json::json!({
+    let mut v = serde_json::json!({
         "generator": GENERATOR,
         "seed": cfg.seed,
         "scale": cfg.scale,
@@ -551,6 +596,11 @@ pub fn stamp(cfg: &SynthConfig) -> String {
         "hard_cases": cfg.hard_cases,
         "speckled": cfg.speckled,
     });
+    // Written only when set, so that the stamps of folders made before the setting existed
+    // still say "up to date" for the same data.
+    if cfg.tissue_clusters != 0.0 {
+        v["tissue_clusters"] = serde_json::json!(cfg.tissue_clusters);
+    }
     format!("{v:#}\n")
 }
 

@@ -20,6 +20,10 @@ pub struct Args {
     /// Calibration: share of patients with speckled tissue (docs/SYNTHETIC.md).
     #[arg(long, default_value_t = synth::SPECKLED)]
     speckled: f64,
+    /// Calibration probe: share of speckled patients whose specks also form a small cluster in
+    /// both patches, near the centre of the abnormality patch (docs/SYNTHETIC.md).
+    #[arg(long, default_value_t = synth::TISSUE_CLUSTERS)]
+    tissue_clusters: f64,
     /// Write the files even when the folder's synth.json says they are already these.
     #[arg(long)]
     force: bool,
@@ -31,6 +35,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
         ("atypical", a.atypical),
         ("hard-cases", a.hard_cases),
         ("speckled", a.speckled),
+        ("tissue-clusters", a.tissue_clusters),
     ] {
         if !(0.0..=1.0).contains(&v) {
             return mammo::error::invalid(name, format!("{v} must be in [0, 1]"));
@@ -42,6 +47,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
         atypical: a.atypical,
         hard_cases: a.hard_cases,
         speckled: a.speckled,
+        tissue_clusters: a.tissue_clusters,
     };
     if !a.force && synth::is_up_to_date(&a.out, &cfg) {
         println!(

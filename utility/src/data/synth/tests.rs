@@ -175,3 +175,38 @@ fn same_seed_same_data_other_seed_other_data() {
     assert_eq!(a.train.images, b.train.images);
     assert_ne!(a.train.images, c.train.images);
 }
+
+/// `tissue_clusters` only adds a cluster to speckled patients' patches, from a stream of its
+/// own: without speckled patients the data are byte for byte those of the setting at 0; with
+/// every patient speckled and clustered, every patch changes (a cluster is added to both), the
+/// labels stay, and the stamp names the setting only when it is set.
+#[test]
+fn tissue_clusters_add_a_cluster_to_speckled_patients_only() {
+    let at = |speckled: f64, tissue_clusters: f64| {
+        generate(&SynthConfig {
+            seed: 9,
+            scale: 0.01,
+            speckled,
+            tissue_clusters,
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    assert_eq!(at(0.0, 0.0).train.images, at(0.0, 1.0).train.images);
+    let (plain, clustered) = (at(1.0, 0.0), at(1.0, 1.0));
+    assert_eq!(plain.train.labels, clustered.train.labels);
+    let (a, b) = (&plain.train, &clustered.train);
+    for r in 0..a.labels.len() {
+        let (x, y) = (a.image(r), b.image(r));
+        let brighter = x.iter().zip(y.iter()).filter(|(p, q)| q > p).count();
+        let darker = x.iter().zip(y.iter()).filter(|(p, q)| q < p).count();
+        assert!(brighter >= 9, "row {r}: {brighter} pixels brighter");
+        assert_eq!(darker, 0, "row {r}: a cluster only adds brightness");
+    }
+    assert!(!stamp(&SynthConfig::default()).contains("tissue_clusters"));
+    let s = stamp(&SynthConfig {
+        tissue_clusters: 0.5,
+        ..Default::default()
+    });
+    assert!(s.contains("\"tissue_clusters\": 0.5"), "{s}");
+}
