@@ -66,11 +66,11 @@ impl Precision {
 }
 
 impl Precision {
-    /// What `auto` picks for a pretrained model's frozen backbone: float32 for now. bf16
-    /// features are available (`precision = bf16`: [`crate::models::backbones::Backbone::set_precision`]);
-    /// `scripts/bench/precision_accuracy.sh` measured them keeping the head's test AUC for
-    /// InceptionV3 and left VGG16 undecided, and their speed needs bf16 units to measure
-    /// (docs/PERFORMANCE.md).
+    /// What `auto` picks for a pretrained model's frozen backbone: float32. bf16 features are
+    /// available (`precision = bf16`: [`crate::models::backbones::Backbone::set_precision`]) and
+    /// 3-4x faster on a CPU with bf16 units, but `scripts/bench/precision_accuracy.sh` measured
+    /// them lowering the head's test AUC on the full-size set, a little but in every pair
+    /// (VGG16 -0.0065, InceptionV3 -0.0062 [-0.0110, -0.0017]; docs/PERFORMANCE.md).
     pub fn auto_for_backbone(_device: tch::Device) -> Precision {
         Precision::Fp32
     }
