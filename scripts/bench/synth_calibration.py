@@ -85,21 +85,19 @@ def compare(a, b):
             print(f"  label {label}: abnormality patches identical {same}/{len(ks)} ({same / len(ks):.0%})")
 
 
-def siamese_minus_single(run_dir, i):
+def siamese_minus_single(run_dir, seed):
     """SIAMESE_5 - SCRATCH_6 test AUC of one seed's runs on the same test pairs: (difference,
-    low, high, n, draws) with the paired bootstrap's draws (precision_table.paired_draws), or
-    None where a run or its predictions are missing."""
+    low, high, n, draws) with the paired bootstrap's draws (precision_table.paired_draws, its
+    generator seeded with `seed`), or None where a run or its predictions are missing."""
     runs = [Path(run_dir, c) for c in ("mass-calc", "siamese")]
     if not all((r / "predictions.csv").is_file() for r in runs):
         return None
     single, pair = (test_predictions(r) for r in runs)
-    draws = paired_draws(single, pair, seed=i)
+    draws = paired_draws(single, pair, seed=seed)
     if not draws:
         return None
-    k = sorted(single)
-    d = auc([pair[j][0] for j in k], [pair[j][1] for j in k]) - auc(
-        [single[j][0] for j in k], [single[j][1] for j in k])
-    return (d, *percentile_interval(draws), len(k), draws)
+    test_auc = lambda p: auc(*zip(*(p[k] for k in sorted(p))))
+    return (test_auc(pair) - test_auc(single), *percentile_interval(draws), len(single), draws)
 
 
 def summary(out):
@@ -138,7 +136,7 @@ def summary(out):
     # their mean over seeds (each seed's test set resampled independently).
     diffs = []
     for i, seed in enumerate(sorted(os.listdir(runs))):
-        r = siamese_minus_single(os.path.join(runs, seed), i)
+        r = siamese_minus_single(os.path.join(runs, seed), seed=i)
         if r:
             diffs.append((seed, r))
     if diffs:

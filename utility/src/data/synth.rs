@@ -85,7 +85,9 @@ pub fn scaled_counts(counts: [usize; 4], scale: f64) -> [usize; 4] {
     counts.map(|c| ((c as f64 * scale).round() as usize).max(1))
 }
 
+mod lesions;
 mod texture;
+use lesions::{add_calcifications, add_mass, add_scattered_specks, add_tissue_cluster, Hard};
 use texture::{power_law_fields, Synth};
 
 /// The synthetic patient shared by both patches of a pair.
@@ -109,9 +111,6 @@ fn draw_patient(rng: &mut SeededRng, cfg: &SynthConfig) -> Patient {
         speckled: rng.gen_bool(cfg.speckled.clamp(0.0, 1.0)),
     }
 }
-
-mod lesions;
-use lesions::{add_calcifications, add_mass, add_scattered_specks, add_tissue_cluster, Hard};
 
 /// Nearest-neighbour resample 150 -> s -> 150 (what resizing a small crop up to 150 does).
 fn blocky(img: &Array2<f64>, s: usize) -> Array2<f64> {
