@@ -96,28 +96,23 @@ fn synth_stamps_its_folder_and_skips_an_up_to_date_one() {
     assert_eq!(stamp()["seed"].as_u64(), Some(4));
     assert_ne!(images(), seed3);
 
-    // The probe setting --tissue-clusters: named in the stamp when set, other bytes, a share
-    // outside [0, 1] refused naming the flag.
-    assert!(synth(&["--seed", "4", "--tissue-clusters", "1"]).starts_with("wrote "));
-    assert_eq!(stamp()["tissue_clusters"].as_f64(), Some(1.0));
-    let seed4 = images();
-    assert!(synth(&["--seed", "4"]).starts_with("wrote "));
-    assert!(stamp().get("tissue_clusters").is_none());
-    assert_ne!(images(), seed4);
-    let msg = common::run_bad_input(
-        common::mammo()
-            .args([
-                "synth",
-                "--scale",
-                "0.05",
-                "--tissue-clusters",
-                "1.5",
-                "--out",
-            ])
-            .arg(&d),
-    );
-    assert!(
-        msg.contains("tissue-clusters") && msg.contains("1.5"),
-        "{msg}"
-    );
+    // The probe settings: named in the stamp when set, other bytes, a share outside [0, 1]
+    // refused naming the flag.
+    for (flag, key) in [
+        ("--tissue-clusters", "tissue_clusters"),
+        ("--asymmetries", "asymmetries"),
+    ] {
+        assert!(synth(&["--seed", "4", flag, "1"]).starts_with("wrote "));
+        assert_eq!(stamp()[key].as_f64(), Some(1.0), "{flag}");
+        let probe = images();
+        assert!(synth(&["--seed", "4"]).starts_with("wrote "));
+        assert!(stamp().get(key).is_none(), "{flag}");
+        assert_ne!(images(), probe, "{flag}");
+        let msg = common::run_bad_input(
+            common::mammo()
+                .args(["synth", "--scale", "0.05", flag, "1.5", "--out"])
+                .arg(&d),
+        );
+        assert!(msg.contains(&flag[2..]) && msg.contains("1.5"), "{msg}");
+    }
 }

@@ -30,6 +30,9 @@ pub const SPECKLED: f64 = 0.5;
 /// Default share of speckled patients whose specks also gather into a cluster
 /// ([`SynthConfig::tissue_clusters`]): 0, a probe setting (docs/SYNTHETIC.md).
 pub const TISSUE_CLUSTERS: f64 = 0.0;
+/// Default share of masses drawn as asymmetries ([`SynthConfig::asymmetries`]): 0, a probe
+/// setting (docs/SYNTHETIC.md).
+pub const ASYMMETRIES: f64 = 0.0;
 
 /// Version of what the generator draws: bumped whenever a change to it changes the bytes that
 /// the same settings produce, so that a folder made by an older mammo is recognised as such.
@@ -65,6 +68,14 @@ pub struct SynthConfig {
     /// that only the baseline patch shows to be the patient's tissue. Drawn from a stream of its
     /// own: at 0 the data are those of the other settings byte for byte.
     pub tissue_clusters: f64,
+    /// Probability that a mass is an asymmetry (CBIS-DDSM's mass shapes include asymmetric
+    /// breast tissue and focal asymmetric density): a broad density without a margin over most of
+    /// the patch, which within the patch looks like the tissue's own slow changes of density and
+    /// which only the same patient's baseline (the other breast) shows to be denser than this
+    /// patient's normal tissue. Drawn from a stream of its own, and the mass it replaces is still
+    /// drawn (and discarded): at 0 the data are those of the other settings byte for byte, and at
+    /// any share every baseline patch is.
+    pub asymmetries: f64,
 }
 
 impl Default for SynthConfig {
@@ -76,6 +87,7 @@ impl Default for SynthConfig {
             hard_cases: HARD_CASES,
             speckled: SPECKLED,
             tissue_clusters: TISSUE_CLUSTERS,
+            asymmetries: ASYMMETRIES,
         }
     }
 }
@@ -87,7 +99,9 @@ pub fn scaled_counts(counts: [usize; 4], scale: f64) -> [usize; 4] {
 
 mod lesions;
 mod texture;
-use lesions::{add_calcifications, add_mass, add_scattered_specks, add_tissue_cluster, Hard};
+use lesions::{
+    add_asymmetry, add_calcifications, add_mass, add_scattered_specks, add_tissue_cluster, Hard,
+};
 use texture::{power_law_fields, Synth};
 
 /// The synthetic patient shared by both patches of a pair.
@@ -184,7 +198,14 @@ fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16
             add_tissue_cluster(&mut abn, &mut tc, near, &p);
         }
     }
-    if is_mass {
+    // A stream of its own, as for the tissue clusters.
+    let mut asym = SeededRng::seed_from_u64(seed ^ 0xA5E3_7A11_D0C5_0002);
+    if is_mass && asym.gen_bool(cfg.asymmetries.clamp(0.0, 1.0)) {
+        // The usual mass is drawn into a copy and dropped, so that the main stream's later draws
+        // (none today) and the other pairs stay as they are.
+        add_mass(&mut abn.clone(), &mut rng, look, scale, &p, hard);
+        add_asymmetry(&mut abn, &mut asym, &p);
+    } else if is_mass {
         add_mass(&mut abn, &mut rng, look, scale, &p, hard);
     } else {
         add_calcifications(&mut abn, &mut rng, look, scale, &p, hard);
@@ -298,6 +319,9 @@ pub fn stamp(cfg: &SynthConfig) -> String {
     // still say "up to date" for the same data.
     if cfg.tissue_clusters != 0.0 {
         v["tissue_clusters"] = serde_json::json!(cfg.tissue_clusters);
+    }
+    if cfg.asymmetries != 0.0 {
+        v["asymmetries"] = serde_json::json!(cfg.asymmetries);
     }
     format!("{v:#}\n")
 }

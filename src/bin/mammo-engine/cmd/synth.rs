@@ -24,6 +24,10 @@ pub struct Args {
     /// both patches, near the centre of the abnormality patch (docs/SYNTHETIC.md).
     #[arg(long, default_value_t = synth::TISSUE_CLUSTERS)]
     tissue_clusters: f64,
+    /// Calibration probe: share of masses drawn as asymmetries, a broad density that only the
+    /// same patient's baseline patch shows (docs/SYNTHETIC.md).
+    #[arg(long, default_value_t = synth::ASYMMETRIES)]
+    asymmetries: f64,
     /// Write the files even when the folder's synth.json says they are already these.
     #[arg(long)]
     force: bool,
@@ -36,6 +40,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
         ("hard-cases", a.hard_cases),
         ("speckled", a.speckled),
         ("tissue-clusters", a.tissue_clusters),
+        ("asymmetries", a.asymmetries),
     ] {
         if !(0.0..=1.0).contains(&v) {
             return mammo::error::invalid(name, format!("{v} must be in [0, 1]"));
@@ -48,6 +53,7 @@ pub fn run(a: Args) -> mammo::Result<()> {
         hard_cases: a.hard_cases,
         speckled: a.speckled,
         tissue_clusters: a.tissue_clusters,
+        asymmetries: a.asymmetries,
     };
     if !a.force && synth::is_up_to_date(&a.out, &cfg) {
         println!(

@@ -252,6 +252,26 @@ pub(super) fn add_tissue_cluster(
     }
 }
 
+/// An asymmetry in place of a mass ([`super::SynthConfig::asymmetries`]): a density without a
+/// margin, a Gaussian of sd 45-75 px centred within 15 px of the patch's centre, 0.5-1.0 of the
+/// tissue's sd at its peak. It raises the patch's mean by about 0.25-0.75 sd, where patients'
+/// mean densities differ by about 0.4-0.6 sd (mean 0.55-0.65, sd 0.045-0.080), and its slope
+/// across the patch is no steeper than the texture's own (a 1/f^3.2 field has most of its power
+/// at the lowest frequencies): a single patch hardly shows it, the same patient's baseline does.
+pub(super) fn add_asymmetry(img: &mut Array2<f64>, rng: &mut SeededRng, patient: &Patient) {
+    let c = SIDE as f64 / 2.0;
+    let (cx, cy) = (
+        c + rng.gen_range(-15.0..15.0),
+        c + rng.gen_range(-15.0..15.0),
+    );
+    let s = rng.gen_range(45.0..75.0);
+    let peak = patient.sd * rng.gen_range(0.5..1.0);
+    for ((y, x), v) in img.indexed_iter_mut() {
+        let d2 = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2);
+        *v += peak * (-d2 / (2.0 * s * s)).exp();
+    }
+}
+
 /// Add a calcification cluster. `malignant_look`: many, fine, pleomorphic, clustered or linear.
 pub(super) fn add_calcifications(
     img: &mut Array2<f64>,

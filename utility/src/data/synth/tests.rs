@@ -210,3 +210,57 @@ fn tissue_clusters_add_a_cluster_to_speckled_patients_only() {
     });
     assert!(s.contains("\"tissue_clusters\": 0.5"), "{s}");
 }
+
+/// `asymmetries` replaces masses by asymmetries, from a stream of its own: every baseline patch
+/// and every calcification patch stays byte for byte what it is without them, every mass patch
+/// changes, and an asymmetry leaves its patch denser than the same patient's baseline by at
+/// least 0.2 of the smallest tissue sd (it raises the mean by 0.25-0.75 sd), which a normal
+/// mass does not always do. The stamp names the setting only when it is set.
+#[test]
+fn asymmetries_replace_masses_and_show_against_the_baseline() {
+    let at = |asymmetries: f64| {
+        generate(&SynthConfig {
+            seed: 5,
+            scale: 0.02,
+            speckled: 0.0,
+            asymmetries,
+            ..Default::default()
+        })
+        .unwrap()
+        .train
+    };
+    let (plain, asym) = (at(0.0), at(1.0));
+    assert_eq!(plain.labels, asym.labels);
+    let mean = |s: &PairedSet, r: usize| {
+        s.image(r).iter().map(|&v| v as f64).sum::<f64>() / (SIDE * SIDE) as f64
+    };
+    let min_shift = 0.2 * 0.045 * 65535.0;
+    let (mut masses, mut plain_below) = (0, 0);
+    for r in 0..asym.labels.len() {
+        let (x, y) = (plain.image(r), asym.image(r));
+        let is_mass_patch = r % 2 == 1 && (1..=2).contains(&asym.labels[r]);
+        if !is_mass_patch {
+            assert_eq!(x, y, "row {r} (label {}) changed", asym.labels[r]);
+            continue;
+        }
+        masses += 1;
+        assert_ne!(x, y, "mass row {r} unchanged");
+        let shift = mean(&asym, r) - mean(&asym, r - 1);
+        assert!(
+            shift >= min_shift,
+            "row {r}: {shift:.0} above the baseline, < {min_shift:.0}"
+        );
+        plain_below += usize::from(mean(&plain, r) - mean(&plain, r - 1) < min_shift);
+    }
+    assert!(masses >= 20, "{masses} mass patches");
+    assert!(
+        plain_below > 0,
+        "every normal mass already shifts its patch's mean"
+    );
+    assert!(!stamp(&SynthConfig::default()).contains("asymmetries"));
+    let s = stamp(&SynthConfig {
+        asymmetries: 0.25,
+        ..Default::default()
+    });
+    assert!(s.contains("\"asymmetries\": 0.25"), "{s}");
+}
