@@ -100,7 +100,8 @@ pub fn scaled_counts(counts: [usize; 4], scale: f64) -> [usize; 4] {
 mod lesions;
 mod texture;
 use lesions::{
-    add_asymmetry, add_calcifications, add_mass, add_scattered_specks, add_tissue_cluster, Hard,
+    add_asymmetry, add_calcifications, add_mass, add_scattered_specks, add_tissue_cluster,
+    near_centre, Hard,
 };
 use texture::{power_law_fields, Synth};
 
@@ -190,11 +191,7 @@ fn make_pair(label: u8, seed: u64, cfg: &SynthConfig, sy: &Synth) -> (Array2<u16
         if tc.gen_bool(cfg.tissue_clusters.clamp(0.0, 1.0)) {
             let anywhere = (tc.gen_range(20.0..130.0), tc.gen_range(20.0..130.0));
             add_tissue_cluster(&mut base, &mut tc, anywhere, &p);
-            let centre = SIDE as f64 / 2.0;
-            let near = (
-                centre + tc.gen_range(-10.0..10.0),
-                centre + tc.gen_range(-10.0..10.0),
-            );
+            let near = near_centre(&mut tc, 10.0);
             add_tissue_cluster(&mut abn, &mut tc, near, &p);
         }
     }

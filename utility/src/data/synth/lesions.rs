@@ -25,6 +25,13 @@ fn seg_dist(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     (((p.0 - qx).powi(2) + (p.1 - qy).powi(2)).sqrt(), t)
 }
 
+/// A point within `jitter` px of the patch's centre in each direction (x drawn first, then y).
+pub(super) fn near_centre(rng: &mut SeededRng, jitter: f64) -> (f64, f64) {
+    let c = SIDE as f64 / 2.0;
+    let x = c + rng.gen_range(-jitter..jitter);
+    (x, c + rng.gen_range(-jitter..jitter))
+}
+
 /// A spicule: from a point on the margin, to its tip, with a width.
 type Spicule = ((f64, f64), (f64, f64), f64);
 
@@ -37,8 +44,7 @@ pub(super) fn add_mass(
     patient: &Patient,
     hard: Hard,
 ) {
-    let cx = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
-    let cy = SIDE as f64 / 2.0 + rng.gen_range(-8.0..8.0);
+    let (cx, cy) = near_centre(rng, 8.0);
     let r0 = (rng.gen_range(16.0..34.0) * scale).clamp(6.0, 70.0);
     let contrast = patient.sd
         * match hard {
@@ -259,11 +265,7 @@ pub(super) fn add_tissue_cluster(
 /// across the patch is no steeper than the texture's own (a 1/f^3.2 field has most of its power
 /// at the lowest frequencies): a single patch hardly shows it, the same patient's baseline does.
 pub(super) fn add_asymmetry(img: &mut Array2<f64>, rng: &mut SeededRng, patient: &Patient) {
-    let c = SIDE as f64 / 2.0;
-    let (cx, cy) = (
-        c + rng.gen_range(-15.0..15.0),
-        c + rng.gen_range(-15.0..15.0),
-    );
+    let (cx, cy) = near_centre(rng, 15.0);
     let s = rng.gen_range(45.0..75.0);
     let peak = patient.sd * rng.gen_range(0.5..1.0);
     for ((y, x), v) in img.indexed_iter_mut() {
@@ -281,8 +283,7 @@ pub(super) fn add_calcifications(
     patient: &Patient,
     hard: Hard,
 ) {
-    let cx = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
-    let cy = SIDE as f64 / 2.0 + rng.gen_range(-10.0..10.0);
+    let (cx, cy) = near_centre(rng, 10.0);
     let spread = (rng.gen_range(12.0..32.0) * scale).clamp(5.0, 60.0);
     if hard == Hard::Mixed {
         // The cluster lies on a faint density, as if on a mass.
