@@ -4,7 +4,8 @@
 # configurations on it with the full profile (SIAMESE_5 with RMSprop, as seedref reads it), then summarise the test ROC AUCs (mean and range)
 # with scripts/bench/synth_calibration.py. A benchmark-style measurement, not a test: it takes
 # a few minutes on a GPU, ~2 h on 2 CPU cores with bf16 units, roughly 8 h on 2 AVX2-only cores
-# (one SCRATCH_6 run: 27-30 min there). Finished runs are skipped, so it can be resumed.
+# (one SCRATCH_6 run: 27-41 min there). Finished runs are skipped and interrupted ones resume
+# from their last epoch, so it can be stopped and started again.
 #
 #   scripts/bench/synth_calibration.sh                    # seeds 1 2 3, device auto
 #   CAL_SEEDS="1" CAL_EPOCHS=8 scripts/bench/synth_calibration.sh   # a quick look while tuning
@@ -33,6 +34,13 @@ ep() { if [ -n "${CAL_EPOCHS:-}" ]; then echo "--epochs $CAL_EPOCHS"; else echo 
 train_case() {
   local case=$1 s=$2 data="$OUT/data-$2" dir="$OUT/runs/$2/$1"
   [ -f "$dir/metrics.json" ] && return 0
+  # An interrupted run (killed, or the machine went away) continues from its last epoch's
+  # checkpoint, ending bit for bit where an uninterrupted run would have on the CPU (docs/RUNS.md).
+  if [ -f "$dir/checkpoint.safetensors" ]; then
+    echo "[calibration] seed $s: $case resumes from its checkpoint"
+    "$BIN" train --resume "$dir" >> "$OUT/runs/$s-$case.log" 2>&1
+    return
+  fi
   local common=(--profile full --device "$DEVICE" --seed "$s" --out "$dir" --force)
   case "$case" in
     mass-calc) "$BIN" train --data "$data" --task mass-calc --model scratch --augment flip,rot90 \
