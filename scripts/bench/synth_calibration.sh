@@ -3,9 +3,9 @@
 # generate the full-size synthetic set with that seed and train the seed report's best
 # configurations on it with the full profile (SIAMESE_5 with RMSprop, as seedref reads it), then summarise the test ROC AUCs (mean and range)
 # with scripts/bench/synth_calibration.py. A benchmark-style measurement, not a test: it takes
-# a few minutes on a GPU, ~2 h on 2 CPU cores with bf16 units, roughly 8 h on 2 AVX2-only cores
-# (one SCRATCH_6 run: 27-41 min there). Finished runs are skipped and interrupted ones resume
-# from their last epoch, so it can be stopped and started again.
+# a few minutes on a GPU, ~2 h on 2 CPU cores with bf16 units, 9-12 h on 2 AVX2-only cores
+# (one SCRATCH_6 run: 27-41 min there, one SIAMESE_5 run about 2 h). Finished runs are skipped
+# and interrupted ones resume from their last epoch, so it can be stopped and started again.
 #
 #   scripts/bench/synth_calibration.sh                    # seeds 1 2 3, device auto
 #   CAL_SEEDS="1" CAL_EPOCHS=8 scripts/bench/synth_calibration.sh   # a quick look while tuning
@@ -36,6 +36,7 @@ train_case() {
   [ -f "$dir/metrics.json" ] && return 0
   # An interrupted run (killed, or the machine went away) continues from its last epoch's
   # checkpoint, ending bit for bit where an uninterrupted run would have on the CPU (docs/RUNS.md).
+  # It keeps the settings it started with: CAL_EPOCHS and CAL_DEVICE do not change it.
   if [ -f "$dir/checkpoint.safetensors" ]; then
     echo "[calibration] seed $s: $case resumes from its checkpoint"
     "$BIN" train --resume "$dir" >> "$OUT/runs/$s-$case.log" 2>&1
