@@ -328,6 +328,22 @@ fn notebook_02_scratch() {
             "benign-malignant-much-harder",
         ],
     );
+    // smoke trains every row for fewer than the seed's epochs: the verdicts of the comparisons
+    // it makes say so.
+    for (claim, run) in [
+        ("augmentation-helps", "SCRATCH_2"),
+        ("contrast-helps-bm", "SCRATCH_BM_V6"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("VERDICT 02_scratch: {claim}: ")))
+            .unwrap();
+        assert!(
+            line.contains(&format!("(stopped early: {run} trained "))
+                && line.contains("(the smoke profile;"),
+            "{line}"
+        );
+    }
     assert!(
         html.contains("seed train") && html.contains("this run validation"),
         "SCRATCH_1's overfitting beside the seed's missing"
@@ -424,6 +440,16 @@ fn notebook_04_siamese() {
         &html,
         &["SIAMESE_1", "SIAMESE_3", "SIAMESE_5"],
         &["siamese-baseline-helps"],
+    );
+    // smoke trains SIAMESE_5 for fewer than the seed's 50 epochs: its verdict says so.
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("VERDICT 04_siamese: siamese-baseline-helps: "))
+        .unwrap();
+    assert!(
+        line.contains("(stopped early: SIAMESE_5 trained ")
+            && line.contains(" of the seed's 50 epochs (the smoke profile;"),
+        "{line}"
     );
     assert!(
         text.contains("SIAMESE_4 vs SIAMESE_1 (validation ROC AUC"),

@@ -24,8 +24,9 @@ pub struct Args {
     /// both patches, near the centre of the abnormality patch (docs/SYNTHETIC.md).
     #[arg(long, default_value_t = synth::TISSUE_CLUSTERS)]
     tissue_clusters: f64,
-    /// Calibration probe: share of masses drawn as asymmetries, a broad density that only the
-    /// same patient's baseline patch shows (docs/SYNTHETIC.md).
+    /// Share of masses drawn as asymmetries, a broad density that only the same patient's
+    /// baseline patch shows; 0.3 puts the Siamese network ahead of the single image in the
+    /// `full` profile (docs/SYNTHETIC.md).
     #[arg(long, default_value_t = synth::ASYMMETRIES)]
     asymmetries: f64,
     /// Write the files even when the folder's synth.json says they are already these.

@@ -20,6 +20,12 @@
 //! An interval that is not finite (too few values) is always undecided. A claim whose runs were
 //! not made in this profile is shown as "not run in this profile", one whose estimate failed as
 //! "not estimated", with the reason; neither has a verdict.
+//!
+//! Notes computed from a finding's runs qualify its verdict, beside it and in its `VERDICT` line:
+//! runs on random backbone weights ([`random_weights_note`]), ensemble members that rank nothing
+//! ([`crate::experiment::run::constant_members_note`]), and runs trained for fewer epochs than the
+//! seed's ([`short_training_note`]: a verdict on the models after those epochs, not on the seed's
+//! trained ones).
 use crate::display::{html_escape, Html};
 use crate::error::Result;
 use crate::experiment::run::Run;
@@ -130,6 +136,27 @@ impl Findings {
             }
             Err(e) => Finding::from_result::<Comparison>(claim, Err(e)),
         }))
+    }
+
+    /// Attach a caveat computed from the runs (`None`: none) to the finding of claim `id`, e.g.
+    /// [`short_training_note`]; a claim without an estimate (not run, not estimated) has no
+    /// verdict to qualify and takes none. An error only when no finding has that id.
+    pub fn note(&mut self, id: &str, note: Option<String>) -> Result<&mut Findings> {
+        let nb = self.notebook.clone();
+        let f = self
+            .findings
+            .iter_mut()
+            .find(|f| f.claim.id == id)
+            .ok_or_else(|| {
+                crate::error::Error::invalid(
+                    "finding",
+                    format!("{nb} has no finding for the claim '{id}'"),
+                )
+            })?;
+        if matches!(f.outcome, Outcome::Estimated(_)) {
+            f.notes.extend(note);
+        }
+        Ok(self)
     }
 
     pub fn get(&self, id: &str) -> Option<&Finding> {
@@ -318,6 +345,50 @@ pub fn random_weights_note(runs: &[&Run]) -> Option<String> {
             "{} ran on RANDOM backbone weights (no ImageNet weights file): this comparison \
              tested nothing about ImageNet features",
             random.join(" and ")
+        )
+    })
+}
+
+/// A note for a finding whose runs trained fewer epochs than the seed's rows they reproduce (a
+/// run named after a seed row, e.g. `SIAMESE_5`, whose row states its epochs: the `quick` and
+/// `smoke` profiles train fewer, [`crate::experiment::seedref::epochs_for`]); `None` when every
+/// such run trained at least the seed's epochs, or no run reproduces a seed row. What a run
+/// trained is its configuration's epochs (a run that its early stopping ended sooner was still
+/// given them). The verdict is still the rule's, but it is a verdict on the models after that
+/// many epochs, not on the seed's trained ones: a network that learns more slowly (the Siamese
+/// network's two towers) can trail early and lead later.
+pub fn short_training_note<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Option<String> {
+    let mut short: Vec<String> = Vec::new();
+    let mut profiles: Vec<&'static str> = Vec::new();
+    for r in runs {
+        let Ok(row) = crate::experiment::seedref::find_row(&r.config.name) else {
+            continue;
+        };
+        let Some(seed) = row.params.epochs else {
+            continue;
+        };
+        let trained = r.config.optim.epochs;
+        if trained >= seed {
+            continue;
+        }
+        let s = format!(
+            "{} trained {trained} of the seed's {seed} epochs",
+            r.config.name
+        );
+        if !short.contains(&s) {
+            short.push(s);
+        }
+        let p = r.config.runtime.profile.name();
+        if !profiles.contains(&p) {
+            profiles.push(p);
+        }
+    }
+    (!short.is_empty()).then(|| {
+        format!(
+            "stopped early: {} (the {} profile; `full` trains the seed's epochs), so this verdict \
+             is on the models after those epochs, not on the seed's trained models",
+            short.join(", "),
+            profiles.join(" and ")
         )
     })
 }

@@ -187,6 +187,12 @@ pub fn find<'a>(runs: &'a [Run], name: &str) -> Option<&'a Run> {
     runs.iter().find(|r| r.config.name == name)
 }
 
+/// The runs named `names` among `runs`, in that order, leaving out the rows the profile did not
+/// train (e.g. the runs of a comparison, for [`crate::experiment::findings::short_training_note`]).
+pub fn find_all<'a>(runs: &'a [Run], names: &[&str]) -> Vec<&'a Run> {
+    names.iter().filter_map(|n| find(runs, n)).collect()
+}
+
 /// The run named `name` among `runs`; an error naming the runs there are when it is not.
 pub fn get<'a>(runs: &'a [Run], name: &str) -> Result<&'a Run> {
     find(runs, name).ok_or_else(|| no_run(runs, &[name]))

@@ -520,3 +520,129 @@ fn estimate_of_the_best_run_is_chosen_on_validation() {
     assert_eq!(e.ci, [0.86 - 0.04, 0.86 + 0.04]);
     assert!(Estimate::of_best(&[], "test", "roc_auc").is_err());
 }
+
+#[test]
+fn a_verdict_on_runs_shorter_than_the_seeds_says_they_stopped_early() {
+    use crate::experiment::compare::compare_runs;
+    use crate::experiment::findings::{short_training_note, Findings, Verdict};
+    let run = |name: &str, task: Task, model: ModelKind, profile: Profile, epochs: usize| {
+        let mut c = TrainConfig::new(task, model, profile);
+        c.name = name.into();
+        c.optim.epochs = epochs;
+        let mut r = fake_run(c, None);
+        // Scores on the same 40 test patches, so that the two runs can be compared.
+        r.predictions.rows = (0..40)
+            .map(|i| crate::eval::Prediction {
+                set: "test".into(),
+                index: i,
+                label: (i % 2) as u8,
+                probs: vec![((i * 7919 + epochs) % 40) as f64 / 40.0],
+            })
+            .collect();
+        r
+    };
+    // The seed trained SIAMESE_5 for 50 epochs (its table, §6); quick trains it for 4.
+    assert_eq!(find_row("SIAMESE_5").unwrap().params.epochs, Some(50));
+    let s5 = run(
+        "SIAMESE_5",
+        Task::Siamese,
+        ModelKind::Siamese,
+        Profile::Quick,
+        4,
+    );
+    // Its single-image twin is no seed row: it is not named.
+    let single = run(
+        "SINGLE_ROT_DROPOUT",
+        Task::MassCalc,
+        ModelKind::Scratch,
+        Profile::Quick,
+        4,
+    );
+    let note = short_training_note([&s5, &single]).expect("SIAMESE_5 trained 4 of 50 epochs");
+    assert!(
+        note.starts_with(
+            "stopped early: SIAMESE_5 trained 4 of the seed's 50 epochs (the quick profile;"
+        ),
+        "{note}"
+    );
+    assert!(!note.contains("SINGLE_ROT_DROPOUT"), "{note}");
+    assert_eq!(short_training_note([&single]), None);
+    // The seed's epochs or more: nothing to say.
+    let full = run(
+        "SIAMESE_5",
+        Task::Siamese,
+        ModelKind::Siamese,
+        Profile::Full,
+        50,
+    );
+    assert_eq!(short_training_note([&full, &single]), None);
+    // Two short rows are both named, the profile once; a row without epochs in the seed's table
+    // (VGG16 benign/malignant) is not.
+    assert_eq!(find_row("SCRATCH_1").unwrap().params.epochs, Some(50));
+    assert_eq!(find_row("SCRATCH_2").unwrap().params.epochs, Some(50));
+    let runs = vec![
+        run(
+            "SCRATCH_2",
+            Task::MassCalc,
+            ModelKind::Scratch,
+            Profile::Quick,
+            15,
+        ),
+        run(
+            "SCRATCH_1",
+            Task::MassCalc,
+            ModelKind::Scratch,
+            Profile::Quick,
+            15,
+        ),
+    ];
+    let note = short_training_note(&runs).unwrap();
+    // find_all picks a comparison's runs in the order asked, leaving out rows not trained.
+    let picked: Vec<&str> = find_all(&runs, &["SCRATCH_1", "SCRATCH_4", "SCRATCH_2"])
+        .iter()
+        .map(|r| r.config.name.as_str())
+        .collect();
+    assert_eq!(picked, ["SCRATCH_1", "SCRATCH_2"]);
+    assert!(
+        note.contains("SCRATCH_2 trained 15 of the seed's 50 epochs, SCRATCH_1 trained 15 of the seed's 50 epochs (the quick profile;"),
+        "{note}"
+    );
+
+    // The note joins the finding and its VERDICT line, the verdict still the rule's; a claim
+    // without an estimate takes none; an unknown claim is an error naming it.
+    let mut found = Findings::for_notebook("04_siamese");
+    let c = compare_runs(&s5, &single, "test", 1);
+    found
+        .record("siamese-baseline-helps", c)
+        .unwrap()
+        .note(
+            "siamese-baseline-helps",
+            short_training_note([&s5, &single]),
+        )
+        .unwrap();
+    let f = found.get("siamese-baseline-helps").unwrap();
+    assert!(f.verdict().is_some());
+    let line = f.verdict_line("04_siamese");
+    assert!(
+        line.contains("(stopped early: SIAMESE_5 trained 4 of the seed's 50 epochs"),
+        "{line}"
+    );
+    assert_ne!(f.verdict(), None::<Verdict>);
+    let mut other = Findings::for_notebook("04_siamese");
+    other
+        .note("siamese-baseline-helps", Some("x".into()))
+        .unwrap();
+    assert!(other
+        .get("siamese-baseline-helps")
+        .unwrap()
+        .notes
+        .is_empty());
+    let e = other
+        .note("no-such-claim", Some("x".into()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("04_siamese") && e.contains("no-such-claim"),
+        "{e}"
+    );
+}
