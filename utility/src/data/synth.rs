@@ -31,8 +31,8 @@ pub const SPECKLED: f64 = 0.5;
 /// ([`SynthConfig::tissue_clusters`]): 0, a probe setting (docs/SYNTHETIC.md).
 pub const TISSUE_CLUSTERS: f64 = 0.0;
 /// Default share of masses drawn as asymmetries ([`SynthConfig::asymmetries`]): 0. At 0.3 the
-/// Siamese network beats the single image in the `full` profile, but `quick` cannot show it and
-/// its single-image CNN misses its target there, so it is an option (docs/SYNTHETIC.md).
+/// Siamese network beats the single image in the `full` profile, which `quick` is too short to
+/// show; an option for now (docs/SYNTHETIC.md).
 pub const ASYMMETRIES: f64 = 0.0;
 
 /// Version of what the generator draws: bumped whenever a change to it changes the bytes that
