@@ -338,9 +338,11 @@ fn notebook_02_scratch() {
             .lines()
             .find(|l| l.starts_with(&format!("VERDICT 02_scratch: {claim}: ")))
             .unwrap();
+        let note = line.split("(stopped early: ").nth(1).unwrap_or("");
         assert!(
-            line.contains(&format!("(stopped early: {run} trained "))
-                && line.contains("(the smoke profile;"),
+            note.contains(run)
+                && note.contains(" each trained 2 of the seed's ")
+                && note.contains("(the smoke profile;"),
             "{line}"
         );
     }
@@ -419,6 +421,19 @@ fn notebook_03_pretrained() {
             "inception-top-vs-top1-mc",
             "inception-top1-better-bm",
         ],
+    );
+    // The adapter runs train BEST INCEPTION's recipe under names of their own; smoke gives them
+    // 2 of its 20 epochs, and the verdict says so.
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("VERDICT 03_pretrained: adapter-interchangeable: "))
+        .unwrap();
+    assert!(
+        line.contains("(stopped early: ADAPTER_replicate_s")
+            && line.contains(
+                " each trained 2 of the seed's 20 epochs for INCEPTION_BM_BEST (the smoke profile;"
+            ),
+        "{line}"
     );
     // Curves, a confusion matrix and the Grad-CAM grid of the VGG16 run.
     assert!(figures(&nb) >= 3, "found {} figures", figures(&nb));

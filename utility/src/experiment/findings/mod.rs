@@ -358,39 +358,81 @@ pub fn random_weights_note(runs: &[&Run]) -> Option<String> {
 /// many epochs, not on the seed's trained ones: a network that learns more slowly (the Siamese
 /// network's two towers) can trail early and lead later.
 pub fn short_training_note<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Option<String> {
-    let mut short: Vec<String> = Vec::new();
+    let held: Vec<(&Run, usize)> = runs
+        .into_iter()
+        .filter_map(|r| {
+            let row = crate::experiment::seedref::find_row(&r.config.name).ok()?;
+            Some((r, row.params.epochs?))
+        })
+        .collect();
+    stopped_early(&held, None)
+}
+
+/// [`short_training_note`] for runs that train seed row `row`'s recipe under names of their own
+/// (03's `ADAPTER_replicate_s1`, ... train BEST INCEPTION's): every run is held to that row's
+/// epochs, and the note names the row. `Ok(None)` when the row states no epochs or every run
+/// trained at least them; an unknown row is an error naming it.
+pub fn short_training_note_as<'a>(
+    row: &str,
+    runs: impl IntoIterator<Item = &'a Run>,
+) -> Result<Option<String>> {
+    let Some(seed) = crate::experiment::seedref::find_row(row)?.params.epochs else {
+        return Ok(None);
+    };
+    let held: Vec<(&Run, usize)> = runs.into_iter().map(|r| (r, seed)).collect();
+    Ok(stopped_early(&held, Some(row)))
+}
+
+/// The note for runs held to the seed's epochs given beside each; runs that trained the same
+/// number of the same seed epochs are named together ("A and B each trained ...").
+fn stopped_early(runs: &[(&Run, usize)], recipe: Option<&str>) -> Option<String> {
+    let mut groups: Vec<(usize, usize, Vec<&str>)> = Vec::new();
     let mut profiles: Vec<&'static str> = Vec::new();
-    for r in runs {
-        let Ok(row) = crate::experiment::seedref::find_row(&r.config.name) else {
-            continue;
-        };
-        let Some(seed) = row.params.epochs else {
-            continue;
-        };
+    for &(r, seed) in runs {
         let trained = r.config.optim.epochs;
         if trained >= seed {
             continue;
         }
-        let s = format!(
-            "{} trained {trained} of the seed's {seed} epochs",
-            r.config.name
-        );
-        if !short.contains(&s) {
-            short.push(s);
+        let name = r.config.name.as_str();
+        match groups.iter_mut().find(|g| g.0 == trained && g.1 == seed) {
+            Some(g) if g.2.contains(&name) => {}
+            Some(g) => g.2.push(name),
+            None => groups.push((trained, seed, vec![name])),
         }
         let p = r.config.runtime.profile.name();
         if !profiles.contains(&p) {
             profiles.push(p);
         }
     }
-    (!short.is_empty()).then(|| {
-        format!(
-            "stopped early: {} (the {} profile; `full` trains the seed's epochs), so this verdict \
-             is on the models after those epochs, not on the seed's trained models",
-            short.join(", "),
-            profiles.join(" and ")
-        )
-    })
+    if groups.is_empty() {
+        return None;
+    }
+    let recipe = recipe.map(|row| format!(" for {row}")).unwrap_or_default();
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(trained, seed, names)| {
+            let each = if names.len() > 1 { "each " } else { "" };
+            format!(
+                "{} {each}trained {trained} of the seed's {seed} epochs{recipe}",
+                and_list(names)
+            )
+        })
+        .collect();
+    Some(format!(
+        "stopped early: {} (the {} profile; `full` trains the seed's epochs), so this verdict is \
+         on the models after those epochs, not on the seed's trained models",
+        parts.join("; "),
+        profiles.join(" and ")
+    ))
+}
+
+/// "A", "A and B", "A, B and C".
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 #[cfg(test)]
