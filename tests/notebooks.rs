@@ -334,10 +334,7 @@ fn notebook_02_scratch() {
         ("augmentation-helps", "SCRATCH_2"),
         ("contrast-helps-bm", "SCRATCH_BM_V6"),
     ] {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&format!("VERDICT 02_scratch: {claim}: ")))
-            .unwrap();
+        let line = verdict_line(&text, "02_scratch", claim);
         let note = line.split("(stopped early: ").nth(1).unwrap_or("");
         assert!(
             note.contains(run)
@@ -350,6 +347,14 @@ fn notebook_02_scratch() {
         html.contains("seed train") && html.contains("this run validation"),
         "SCRATCH_1's overfitting beside the seed's missing"
     );
+}
+
+/// The `VERDICT {notebook}: {claim}: ` line of an executed notebook's text.
+fn verdict_line<'a>(text: &'a str, notebook: &str, claim: &str) -> &'a str {
+    let head = format!("VERDICT {notebook}: {claim}: ");
+    text.lines()
+        .find(|l| l.starts_with(&head))
+        .unwrap_or_else(|| panic!("{notebook}: no VERDICT line for {claim}: {text}"))
 }
 
 /// A notebook's report shows the seed's rows (`rows`, the ones only run in `full` included) with
@@ -371,10 +376,7 @@ fn seed_tables_and_verdicts(name: &str, text: &str, html: &str, rows: &[&str], c
         "{name}: closing section missing"
     );
     for c in claims {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&format!("VERDICT {name}: {c}: ")))
-            .unwrap_or_else(|| panic!("{name}: no VERDICT line for {c}: {text}"));
+        let line = verdict_line(text, name, c);
         assert!(
             [
                 "agrees",
@@ -424,10 +426,7 @@ fn notebook_03_pretrained() {
     );
     // The adapter runs train BEST INCEPTION's recipe under names of their own; smoke gives them
     // 2 of its 20 epochs, and the verdict says so.
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("VERDICT 03_pretrained: adapter-interchangeable: "))
-        .unwrap();
+    let line = verdict_line(&text, "03_pretrained", "adapter-interchangeable");
     assert!(
         line.contains("(stopped early: ADAPTER_replicate_s")
             && line.contains(
@@ -457,10 +456,7 @@ fn notebook_04_siamese() {
         &["siamese-baseline-helps"],
     );
     // smoke trains SIAMESE_5 for fewer than the seed's 50 epochs: its verdict says so.
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("VERDICT 04_siamese: siamese-baseline-helps: "))
-        .unwrap();
+    let line = verdict_line(&text, "04_siamese", "siamese-baseline-helps");
     assert!(
         line.contains("(stopped early: SIAMESE_5 trained ")
             && line.contains(" of the seed's 50 epochs (the smoke profile;"),
